@@ -1,0 +1,1 @@
+"""The pure domain: bands, concerts, their domain events and identity rules."""

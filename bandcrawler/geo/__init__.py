@@ -1,0 +1,1 @@
+"""Geocoding: geopy factory, offline GeoNames geocoder, persistent cache, venue locator."""

@@ -1,0 +1,1 @@
+"""Thin Scrapy item pipelines, in order: validate, record, geocode, persist, index, saga."""

@@ -1,0 +1,1 @@
+"""The Elasticsearch read model: index template, alias management, bulk projector, queries."""

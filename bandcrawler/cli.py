@@ -1,0 +1,122 @@
+"""The `bandcrawler` command: bands, search, saga, reindex and the demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from bandcrawler.config import ConfigError
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments get one line and exit code 2, not a usage dump."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class UserError(Exception):
+    """Something the user can fix; printed as one line, exit code 1."""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _radius(text: str) -> float:
+    from bandcrawler.search.queries import parse_radius
+
+    try:
+        return parse_radius(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="bandcrawler", description="Find where bands play.")
+    parser.add_argument("-s", "--set", dest="settings", action="append", type=_setting,
+                        default=[], metavar="NAME=VALUE", help="override a Scrapy setting")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    demo = commands.add_parser("demo", help="crawl the bundled demo sites end to end")
+    demo.add_argument("--dir", default="bandcrawler-demo",
+                      help="where the demo keeps its database and Elasticsearch data")
+
+    band = commands.add_parser("band", help="register and list bands")
+    band_commands = band.add_subparsers(dest="band_command", required=True,
+                                        parser_class=_Parser)
+    add = band_commands.add_parser("add", help="register a band or add sources to it")
+    add.add_argument("name")
+    add.add_argument("--website", action="append", default=[], metavar="URL")
+    band_list = band_commands.add_parser("list", help="list registered bands")
+    band_list.add_argument("--json", action="store_true")
+
+    search = commands.add_parser("search", help="query the concerts index")
+    search.add_argument("--near", metavar="PLACE", help="a place name, geocoded")
+    search.add_argument("--lat", type=float)
+    search.add_argument("--lon", type=float)
+    search.add_argument("--radius", type=_radius, default=100.0, metavar="DISTANCE",
+                        help="e.g. 50km, 30mi (default 100km)")
+    search.add_argument("--from", dest="date_from", type=_date, default=date.today(),
+                        metavar="YYYY-MM-DD", help="default: today")
+    search.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
+    search.add_argument("--band")
+    search.add_argument("--country", help="ISO 3166-1 alpha-2 code")
+    search.add_argument("--status", choices=("scheduled", "cancelled", "postponed",
+                                             "rescheduled", "moved_online"))
+    search.add_argument("--text", help="full-text over band, title, venue, city, lineup")
+    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--json", action="store_true")
+
+    saga = commands.add_parser("saga", help="see and finish pending pipeline steps")
+    saga_commands = saga.add_subparsers(dest="saga_command", required=True,
+                                        parser_class=_Parser)
+    status = saga_commands.add_parser("status", help="complete and pending concerts")
+    status.add_argument("--json", action="store_true")
+    resume = saga_commands.add_parser("resume", help="run the pending steps again")
+    resume.add_argument("--all", action="store_true",
+                        help="also those whose retry time has not come yet")
+
+    commands.add_parser("reindex", help="rebuild the index from the event store, swap alias")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "search" and (args.lat is None) != (args.lon is None):
+        parser.error("--lat and --lon go together")
+    if args.command == "search" and args.near and args.lat is not None:
+        parser.error("use --near or --lat/--lon, not both")
+    if args.command == "search" and args.limit < 1:
+        parser.error("--limit must be at least 1")
+    try:
+        from bandcrawler import commands
+
+        return commands.run(args)
+    except (UserError, ConfigError) as exc:
+        print(f"bandcrawler: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def print_json(value) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""What each `bandcrawler` subcommand does (argument parsing lives in cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+
+from bandcrawler.app import Bandcrawler
+from bandcrawler.cli import UserError, print_json
+from bandcrawler.config import Config, project_settings
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        from bandcrawler.demo import run_demo
+
+        return run_demo(args.dir, dict(args.settings))
+    app = Bandcrawler(Config.from_settings(project_settings(dict(args.settings))))
+    try:
+        handler = {"band": band, "search": search, "saga": saga, "reindex": reindex}
+        return handler[args.command](app, args)
+    finally:
+        app.close()
+
+
+def band(app: Bandcrawler, args: argparse.Namespace) -> int:
+    from bandcrawler.services.bands import list_bands, register_band
+
+    if args.band_command == "add":
+        sources = [("website", url) for url in args.website]
+        try:
+            band_id, appended = register_band(app.store, app.write_model, args.name, sources)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        print(f"{args.name}: {'registered' if appended else 'already registered'}"
+              f" as {band_id}" + (f", {appended} new event(s)" if appended else ""))
+        return 0
+    bands = list_bands(app.store)
+    if args.json:
+        print_json([asdict(b) for b in bands])
+        return 0
+    if not bands:
+        print("No bands registered. Add one: bandcrawler band add NAME --website URL")
+    for b in bands:
+        print(b.name)
+        for kind, values in b.sources.items():
+            for value in values:
+                print(f"  {kind:<12} {value}")
+    return 0
+
+
+def search(app: Bandcrawler, args: argparse.Namespace) -> int:
+    from bandcrawler.search.queries import SearchFilters
+    from bandcrawler.search.queries import search as run_search
+
+    lat, lon = args.lat, args.lon
+    if args.near:
+        try:
+            place = app.locator.locate_place(args.near)
+        except Exception as exc:  # noqa: BLE001 - any geocoder failure is the user's answer
+            raise UserError(f"cannot place {args.near!r}: {exc}") from None
+        lat, lon = place.latitude, place.longitude
+    filters = SearchFilters(lat=lat, lon=lon, radius_km=args.radius, date_from=args.date_from,
+                            date_to=args.date_to, band=args.band, country=args.country,
+                            status=args.status, text=args.text, limit=args.limit)
+    try:
+        hits = run_search(app.elasticsearch, app.config.index_alias, filters)
+    except Exception as exc:  # noqa: BLE001 - transport errors become one line
+        raise UserError(f"search failed at {app.config.elasticsearch_url}: "
+                        f"{type(exc).__name__}: {exc}"[:400]) from None
+    if args.json:
+        print_json([{**h.source, "distance_km": h.distance_km} for h in hits])
+        return 0
+    print(format_hits(hits))
+    return 0
+
+
+def format_hits(hits) -> str:
+    if not hits:
+        return "No concerts found."
+    rows = [("DATE", "TIME", "BAND", "VENUE", "CITY", "CC", "STATUS", "KM")]
+    for hit in hits:
+        s, venue = hit.source, hit.source.get("venue") or {}
+        km = "" if hit.distance_km is None else f"{hit.distance_km:.0f}"
+        rows.append((s.get("local_date") or "", s.get("local_time") or "", s.get("band") or "",
+                     venue.get("name") or "", venue.get("city") or "",
+                     venue.get("country") or "", s.get("status") or "", km))
+    widths = [min(max(len(r[i]) for r in rows), 32) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell[:w].ljust(w) for cell, w in zip(r, widths)).rstrip()
+                     for r in rows)
+
+
+def saga(app: Bandcrawler, args: argparse.Namespace) -> int:
+    if args.saga_command == "resume":
+        from bandcrawler.services.resume import resume_pending
+
+        outcome = resume_pending(app, all_pending=args.all)
+        print(f"Resumed {outcome['attempted']} concert(s): {outcome['indexed']} indexed, "
+              f"{outcome['index_failed']} failed to index; "
+              f"{outcome['still_pending']} still pending.")
+        return 0
+    summary = app.saga.summary()
+    if args.json:
+        print_json(summary)
+        return 0
+    print(format_saga(summary))
+    return 0
+
+
+def format_saga(summary: dict) -> str:
+    lines = [f"{summary['concerts']} concert(s): {summary['complete']} complete, "
+             f"{summary['concerts'] - summary['complete']} pending"]
+    for step, count in summary["pending"].items():
+        lines.append(f"  pending at {step}: {count}")
+    for reason in summary["reasons"]:
+        lines.append(f"    {reason['count']:>5} × {reason['step']}: {reason['reason']}")
+    return "\n".join(lines)
+
+
+def reindex(app: Bandcrawler, args: argparse.Namespace) -> int:
+    try:
+        index, count = app.read_model.rebuild()
+    except Exception as exc:  # noqa: BLE001 - transport errors become one line
+        raise UserError(f"reindex failed: {type(exc).__name__}: {exc}"[:400]) from None
+    print(f"Indexed {count} concert(s) into {index}; alias {app.config.index_alias!r} "
+          f"now points to it.")
+    return 0

@@ -1,0 +1,65 @@
+"""The application's configuration, read once from Scrapy settings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy.settings import BaseSettings, Settings
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot work; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str
+    elasticsearch_url: str
+    index_alias: str = "concerts"
+    geocoder: str = "offline"
+    geocoder_options: dict[str, Any] = field(default_factory=dict)
+    geocoder_min_delay: float = 1.0
+    user_agent: str = "bandcrawler"
+    es_api_key: str | None = field(default=None, repr=False)
+    es_username: str | None = None
+    es_password: str | None = field(default=None, repr=False)
+    es_ca_certs: str | None = None
+    es_timeout: float = 10.0
+    bulk_max_docs: int = 500
+    bulk_max_age: float = 5.0
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Config:
+        options = settings.get("BANDCRAWLER_GEOCODER_OPTIONS") or {}
+        if isinstance(options, str):
+            try:
+                options = json.loads(options)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"BANDCRAWLER_GEOCODER_OPTIONS is not JSON: {exc}") from None
+        return cls(
+            database_url=settings.get("BANDCRAWLER_DATABASE_URL"),
+            elasticsearch_url=settings.get("ELASTICSEARCH_URL"),
+            index_alias=settings.get("BANDCRAWLER_INDEX", "concerts"),
+            geocoder=settings.get("BANDCRAWLER_GEOCODER", "offline"),
+            geocoder_options=dict(options),
+            geocoder_min_delay=settings.getfloat("BANDCRAWLER_GEOCODER_MIN_DELAY", 1.0),
+            user_agent=settings.get("USER_AGENT"),
+            es_api_key=settings.get("ELASTICSEARCH_API_KEY"),
+            es_username=settings.get("ELASTICSEARCH_USERNAME"),
+            es_password=settings.get("ELASTICSEARCH_PASSWORD"),
+            es_ca_certs=settings.get("ELASTICSEARCH_CA_CERTS"),
+            es_timeout=settings.getfloat("ELASTICSEARCH_TIMEOUT", 10.0),
+            bulk_max_docs=settings.getint("BANDCRAWLER_BULK_MAX_DOCS", 500),
+            bulk_max_age=settings.getfloat("BANDCRAWLER_BULK_MAX_AGE", 5.0),
+        )
+
+
+def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """bandcrawler's Scrapy settings, wherever the command runs from."""
+    settings = Settings()
+    settings.setmodule("bandcrawler.settings", priority="project")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings

@@ -1,0 +1,73 @@
+"""Serves the bundled demo band websites on 127.0.0.1, with concert dates relative to today."""
+
+from __future__ import annotations
+
+import http.server
+import re
+import threading
+from datetime import date, timedelta
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+
+_DAY_TOKEN = re.compile(rb"@@DAY([+-]\d+)@@")
+_TYPES = {".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+          ".json": "application/json"}
+
+
+def render(body: bytes, today: date) -> bytes:
+    """Replace every @@DAY+N@@ token with the ISO date N days from `today`."""
+    return _DAY_TOKEN.sub(
+        lambda m: (today + timedelta(days=int(m.group(1)))).isoformat().encode(), body)
+
+
+def _resource(path: str) -> Traversable | None:
+    node = files("bandcrawler.demo_site")
+    for part in filter(None, path.split("?")[0].split("/")):
+        if part in ("..", "."):
+            return None
+        node = node.joinpath(part)
+    return node if node.is_file() else None
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    today: date = date.today()
+
+    def do_GET(self):  # noqa: N802 - stdlib name
+        resource = _resource(self.path)
+        if resource is None:
+            self.send_error(404)
+            return
+        suffix = "." + resource.name.rsplit(".", 1)[-1]
+        body = render(resource.read_bytes(), self.today) if suffix == ".html" \
+            else resource.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", _TYPES.get(suffix, "application/octet-stream"))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+class DemoSite:
+    """`with DemoSite() as site:` serves the demo on a free port; `site.url` is its base."""
+
+    def __init__(self, today: date | None = None, port: int = 0):
+        handler = type("Handler", (_Handler,), {"today": today or date.today()})
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> DemoSite:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @staticmethod
+    def bands() -> list[dict]:
+        import json
+
+        return json.loads(files("bandcrawler.demo_site").joinpath("bands.json").read_text())

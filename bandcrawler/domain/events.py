@@ -1,0 +1,140 @@
+"""Domain events: past-tense, immutable facts about bands and concerts."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+STATUSES = ("scheduled", "cancelled", "postponed", "rescheduled", "moved_online")
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    def to_data(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+
+@dataclass(frozen=True)
+class BandRegistered(DomainEvent):
+    band_id: str
+    name: str
+    at: str
+
+
+@dataclass(frozen=True)
+class BandSourceAdded(DomainEvent):
+    band_id: str
+    kind: str
+    value: str
+    at: str
+
+
+@dataclass(frozen=True)
+class ConcertAnnounced(DomainEvent):
+    concert_id: str
+    band_id: str
+    band: str
+    source: str
+    details: dict[str, Any]
+    at: str
+
+
+@dataclass(frozen=True)
+class ConcertDetailsChanged(DomainEvent):
+    concert_id: str
+    source: str
+    changes: dict[str, Any]
+    at: str
+
+
+@dataclass(frozen=True)
+class ConcertListedBySource(DomainEvent):
+    """A further source lists a concert that is already known."""
+
+    concert_id: str
+    source: str
+    at: str
+
+
+@dataclass(frozen=True)
+class ConcertStatusChanged(DomainEvent):
+    """Base of the status events; each subclass names the status it sets."""
+
+    concert_id: str
+    source: str
+    at: str
+    status = "scheduled"
+
+
+@dataclass(frozen=True)
+class ConcertCancelled(ConcertStatusChanged):
+    status = "cancelled"
+
+
+@dataclass(frozen=True)
+class ConcertPostponed(ConcertStatusChanged):
+    status = "postponed"
+
+
+@dataclass(frozen=True)
+class ConcertRescheduled(ConcertStatusChanged):
+    status = "rescheduled"
+
+
+@dataclass(frozen=True)
+class ConcertMovedOnline(ConcertStatusChanged):
+    status = "moved_online"
+
+
+@dataclass(frozen=True)
+class ConcertReinstated(ConcertStatusChanged):
+    """A source lists as scheduled again a concert it had called off."""
+
+    status = "scheduled"
+
+
+@dataclass(frozen=True)
+class ConcertGeocoded(DomainEvent):
+    concert_id: str
+    latitude: float
+    longitude: float
+    precision: str  # source, venue or city
+    timezone: str | None
+    at: str
+
+
+@dataclass(frozen=True)
+class ConcertGeocodingFailed(DomainEvent):
+    concert_id: str
+    reason: str
+    at: str
+
+
+STATUS_EVENTS: dict[str, type[ConcertStatusChanged]] = {
+    cls.status: cls
+    for cls in (ConcertCancelled, ConcertPostponed, ConcertRescheduled, ConcertMovedOnline,
+                ConcertReinstated)
+}
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {
+    cls.__name__: cls
+    for cls in (
+        BandRegistered, BandSourceAdded, ConcertAnnounced, ConcertDetailsChanged,
+        ConcertListedBySource, ConcertCancelled, ConcertPostponed, ConcertRescheduled,
+        ConcertMovedOnline, ConcertReinstated, ConcertGeocoded, ConcertGeocodingFailed,
+    )
+}
+
+
+def event_from(type_name: str, data: dict[str, Any]) -> DomainEvent:
+    """Rebuild a domain event from its stored type name and data."""
+    try:
+        cls = EVENT_TYPES[type_name]
+    except KeyError:
+        raise ValueError(f"unknown domain event type {type_name!r}") from None
+    return cls(**data)

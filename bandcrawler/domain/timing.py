@@ -1,0 +1,34 @@
+"""Turning a local date and time at a venue into a real instant."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def instant_of(local_date: str | None, local_time: str | None, utc_offset: str | None,
+               zone: str | None) -> str | None:
+    """UTC ISO instant of a local date+time, by the source's offset or else the venue's zone.
+
+    None when the time, or both the offset and the zone, are unknown.
+    """
+    if not local_date or not local_time:
+        return None
+    naive = datetime.combine(date.fromisoformat(local_date), time.fromisoformat(local_time))
+    if utc_offset:
+        tz: timezone | ZoneInfo = _fixed_offset(utc_offset)
+    elif zone:
+        try:
+            tz = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+    else:
+        return None
+    aware = naive.replace(tzinfo=tz)
+    return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _fixed_offset(text: str) -> timezone:
+    sign = -1 if text.startswith("-") else 1
+    hours, _, minutes = text.lstrip("+-").partition(":")
+    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes or 0)))

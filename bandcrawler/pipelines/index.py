@@ -1,0 +1,57 @@
+"""Index: buffer the concert's document for Elasticsearch; flush by size, by age, at close."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from scrapy import signals
+
+from bandcrawler.pipelines.context import ContextPipeline, step_outcomes
+from bandcrawler.services.indexing import concert_for_index
+
+logger = logging.getLogger(__name__)
+
+AGE_CHECK_SECONDS = 1.0
+
+
+class IndexPipeline(ContextPipeline):
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self._ticker: asyncio.Task | None = None
+        crawler.signals.connect(self._start_ticker, signal=signals.spider_opened)
+
+    async def process_item(self, item):
+        concert = await self.context.run("db", concert_for_index, self.app.store, self.app.saga,
+                                         item["concert_id"])
+        if concert is None:  # this version is in the index already
+            step_outcomes(item)["index"] = None
+            return item
+        self.app.read_model.add(concert)
+        step_outcomes(item)["index"] = "buffered"
+        if self.app.read_model.due():
+            await self._flush()
+        return item
+
+    async def close_spider(self):
+        if self._ticker:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        await self._flush()
+
+    def _start_ticker(self, spider):
+        self._ticker = asyncio.get_running_loop().create_task(self._flush_when_old())
+
+    async def _flush_when_old(self):
+        while True:
+            await asyncio.sleep(AGE_CHECK_SECONDS)
+            if self.app.read_model.due():
+                await self._flush()
+
+    async def _flush(self):
+        # One Elasticsearch thread: flushes never overlap; the buffer has its own lock.
+        result = await self.context.run("es", self.app.read_model.flush)
+        self.stats.inc_value("bandcrawler/index/indexed", len(result.indexed))
+        self.stats.inc_value("bandcrawler/index/failed", len(result.failed))

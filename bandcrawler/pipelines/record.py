@@ -1,0 +1,22 @@
+"""Record: decide the domain events a listing adds and append them to the event store."""
+
+from __future__ import annotations
+
+from bandcrawler.domain.concert import listing_from
+from bandcrawler.pipelines.context import ContextPipeline, step_outcomes
+from bandcrawler.services.concerts import record_listing
+
+
+class RecordPipeline(ContextPipeline):
+    async def process_item(self, item):
+        meta = {"spider": self.crawler.spider.name if self.crawler.spider else None,
+                "job": self.crawler.settings.get("JOB_ID") or None,
+                "source_url": item.get("source_url")}
+        recorded = await self.context.run("db", record_listing, self.app.store,
+                                          listing_from(item), meta)
+        item["concert_id"], item["version"] = recorded.concert_id, recorded.version
+        step_outcomes(item)["record"] = None
+        self.stats.inc_value("bandcrawler/events/appended", recorded.appended)
+        self.stats.inc_value("bandcrawler/concerts/" + ("changed" if recorded.appended
+                                                        else "unchanged"))
+        return item

@@ -1,0 +1,20 @@
+"""Saga: record how far the concert got, and why a step is pending."""
+
+from __future__ import annotations
+
+from bandcrawler.pipelines.context import ContextPipeline, step_outcomes
+
+
+class SagaPipeline(ContextPipeline):
+    async def process_item(self, item):
+        steps = step_outcomes(item)
+        errors = [f"{step}: {error}" for step, error in steps.items()
+                  if error and error != "buffered"]
+        state = await self.context.run(
+            "db", self.app.saga.report, item["concert_id"], version=item["version"],
+            geocoded=steps.get("geocode") is None,
+            persisted_version=item["version"] if steps.get("persist") is None else None,
+            error="; ".join(errors) or None,
+        )
+        self.stats.inc_value(f"bandcrawler/saga/{'complete' if state.complete else 'pending'}")
+        return item

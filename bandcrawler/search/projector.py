@@ -1,0 +1,136 @@
+"""The read-model projector: concert documents into Elasticsearch, live and by rebuild."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bandcrawler.domain.concert import Concert
+from bandcrawler.domain.events import event_from
+from bandcrawler.saga import SagaStore
+from bandcrawler.search.bulk import BulkIndexer, FlushResult
+from bandcrawler.search.index import ConcertIndex
+from bandcrawler.store.event_store import EventStore
+from bandcrawler.store.repository import load_concert
+
+logger = logging.getLogger(__name__)
+
+
+def concert_document(concert: Concert) -> dict[str, Any]:
+    """The public document of a concert (field names: DESIGN.md, "The read model")."""
+    venue = concert.venue
+    details = concert.details
+    lat_lon = concert.location
+    return {
+        "concert_id": concert.concert_id,
+        "band_id": concert.band_id,
+        "band": concert.band,
+        "title": details.get("title"),
+        "starts_at": concert.starts_at,
+        "local_date": details.get("local_date"),
+        "local_time": details.get("local_time"),
+        "timezone": concert.timezone,
+        "status": concert.status,
+        "venue": {k: venue.get(k) for k in ("name", "address", "city", "region", "country")},
+        "location": {"lat": lat_lon[0], "lon": lat_lon[1]} if lat_lon else None,
+        "geo_precision": concert.geo_precision,
+        "lineup": details.get("lineup") or [concert.band],
+        "url": details.get("url"),
+        "ticket_url": details.get("ticket_url"),
+        "sources": list(concert.sources),
+        "first_seen": concert.first_seen,
+        "updated_at": concert.updated_at,
+        "version": concert.version,
+    }
+
+
+class ReadModelProjector:
+    """Buffers documents for the live pipeline and rebuilds the whole index from events.
+
+    Documents carry the stream version (external versioning), so a stale write never wins and
+    writing the same version twice changes nothing. Every flush reports to the saga.
+    """
+
+    def __init__(self, store: EventStore, client, alias: str, saga: SagaStore, *,
+                 max_docs: int = 500, max_age_seconds: float = 5.0):
+        self.store, self.client, self.saga = store, client, saga
+        self.index = ConcertIndex(client, alias)
+        self.indexer = BulkIndexer(client, alias, max_docs=max_docs,
+                                   max_age_seconds=max_age_seconds)
+        self._index_ready = False
+
+    def add(self, concert: Concert) -> None:
+        self.indexer.add(concert.concert_id, concert.version, concert_document(concert))
+
+    def due(self) -> bool:
+        return self.indexer.due()
+
+    def pending(self) -> int:
+        return self.indexer.pending()
+
+    def flush(self) -> FlushResult:
+        """Send what is buffered; the saga learns what was indexed and what failed, and why."""
+        if not self.indexer.pending():
+            return FlushResult({}, {})
+        problem = self._ensure_index()
+        result = self.indexer.discard(problem) if problem else self.indexer.flush()
+        self.saga.report_indexed(result.indexed, result.failed)
+        if result.failed:
+            logger.warning("Elasticsearch did not take %d document(s): %s", len(result.failed),
+                           next(iter(result.failed.values())))
+        return result
+
+    def _ensure_index(self) -> str | None:
+        """Make sure the template, index and alias exist; the reason if Elasticsearch fails."""
+        if self._index_ready:
+            return None
+        try:
+            self.index.ensure()
+        except Exception as exc:  # noqa: BLE001 - any transport failure leaves the step pending
+            return f"unavailable: {type(exc).__name__}: {exc}"[:300]
+        self._index_ready = True
+        return None
+
+    def index_concerts(self, concert_ids: list[str]) -> FlushResult:
+        """Index the current state of these concerts now (saga resume)."""
+        with self.store.engine.connect() as conn:
+            for concert_id in concert_ids:
+                self.add(load_concert(self.store, conn, concert_id))
+        return self.flush()
+
+    def rebuild(self) -> tuple[str, int]:
+        """Replay every event into a new versioned index, then swap the alias to it."""
+        concerts = fold_all_concerts(self.store)
+        self.index.ensure()
+        self._index_ready = True
+        target = self.index.new_index()
+        writer = BulkIndexer(self.client, target, max_docs=1000, max_age_seconds=3600)
+        indexed: dict[str, int] = {}
+        for concert in concerts.values():
+            writer.add(concert.concert_id, concert.version, concert_document(concert))
+            if writer.due():
+                indexed.update(_complete(writer.flush()))
+        indexed.update(_complete(writer.flush()))
+        self.index.swap_alias(target)
+        self.saga.report_indexed(indexed, {})
+        return target, len(indexed)
+
+
+def _complete(result: FlushResult) -> dict[str, int]:
+    if result.failed:
+        concert_id, reason = next(iter(result.failed.items()))
+        raise RuntimeError(f"rebuild failed: {len(result.failed)} document(s) not indexed "
+                           f"(first: {concert_id}: {reason})")
+    return result.indexed
+
+
+def fold_all_concerts(store: EventStore) -> dict[str, Concert]:
+    """Every concert's current state, from one pass over the whole store."""
+    concerts: dict[str, Concert] = {}
+    for stored in store.read_all(batch_size=5000):
+        if not stored.stream_id.startswith("concert-"):
+            continue
+        concert_id = stored.stream_id.removeprefix("concert-")
+        concert = concerts.get(concert_id) or concerts.setdefault(concert_id, Concert(concert_id))
+        concert.apply(event_from(stored.type, stored.data), stored.version)
+    return concerts

@@ -1,0 +1,1 @@
+"""The service layer: the use cases that pipelines, the CLI and rebuilds call."""

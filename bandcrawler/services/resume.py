@@ -1,0 +1,39 @@
+"""Saga resume: finish the steps that a crawl left pending, through the same services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bandcrawler.services.concerts import geocode_concert
+from bandcrawler.store.tables import concerts
+
+
+def resume_pending(app, *, all_pending: bool = False) -> dict[str, Any]:
+    """Run geocode, persist and index again for pending concerts (those due, or all).
+
+    Idempotent: a step already done is a no-op, and documents carry their version.
+    """
+    states = app.saga.pending(due_only=not all_pending)
+    ids = [s.concert_id for s in states]
+    for state in states:
+        if state.pending_step == "geocode":
+            located = geocode_concert(app.store, app.locator, state.concert_id,
+                                      {"resumed": True})
+            app.saga.report(state.concert_id, version=located.concert.version,
+                            geocoded=located.done,
+                            error=f"geocode: {located.error}" if located.error else None)
+    app.write_model.catch_up()
+    with app.engine.connect() as conn:
+        persisted = dict(conn.execute(select(concerts.c.concert_id, concerts.c.version)
+                                      .where(concerts.c.concert_id.in_(ids))).all())
+    for concert_id, version in persisted.items():
+        app.saga.report(concert_id, persisted_version=version)
+    result = app.read_model.index_concerts(ids) if ids else None
+    return {
+        "attempted": len(ids),
+        "indexed": len(result.indexed) if result else 0,
+        "index_failed": len(result.failed) if result else 0,
+        "still_pending": len(app.saga.pending()),
+    }

@@ -1,0 +1,54 @@
+"""Scrapy settings for bandcrawler; the BANDCRAWLER_*/ELASTICSEARCH_* ones may come from the
+environment (the environment beats these defaults, `-s NAME=VALUE` beats the environment)."""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "bandcrawler"
+SPIDER_MODULES = ["bandcrawler.spiders"]
+NEWSPIDER_MODULE = "bandcrawler.spiders"
+
+USER_AGENT = os.environ.get(
+    "BANDCRAWLER_USER_AGENT",
+    "bandcrawler/0.1 (+https://github.com/bandcrawler/bandcrawler; finds where bands play)",
+)
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.25
+HTTPCACHE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = os.environ.get("BANDCRAWLER_LOG_LEVEL", "INFO")
+
+# Pipelines, in order: validate → record → geocode → persist → index → saga.
+ITEM_PIPELINES = {
+    "bandcrawler.pipelines.validate.ValidatePipeline": 100,
+    "bandcrawler.pipelines.record.RecordPipeline": 200,
+    "bandcrawler.pipelines.geocode.GeocodePipeline": 300,
+    "bandcrawler.pipelines.persist.PersistPipeline": 400,
+    "bandcrawler.pipelines.index.IndexPipeline": 500,
+    "bandcrawler.pipelines.saga.SagaPipeline": 600,
+}
+
+# The event store and write model: any SQLAlchemy URL. With SQLite, prefer an absolute path.
+BANDCRAWLER_DATABASE_URL = os.environ.get("BANDCRAWLER_DATABASE_URL", "sqlite:///bandcrawler.db")
+
+# The read model.
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
+ELASTICSEARCH_API_KEY = os.environ.get("ELASTICSEARCH_API_KEY")
+ELASTICSEARCH_USERNAME = os.environ.get("ELASTICSEARCH_USERNAME")
+ELASTICSEARCH_PASSWORD = os.environ.get("ELASTICSEARCH_PASSWORD")
+ELASTICSEARCH_CA_CERTS = os.environ.get("ELASTICSEARCH_CA_CERTS")
+ELASTICSEARCH_TIMEOUT = float(os.environ.get("ELASTICSEARCH_TIMEOUT", "10"))
+BANDCRAWLER_INDEX = os.environ.get("BANDCRAWLER_INDEX", "concerts")
+BANDCRAWLER_BULK_MAX_DOCS = 500
+BANDCRAWLER_BULK_MAX_AGE = 5.0  # seconds a document may wait in the bulk buffer
+
+# Geocoding: "offline" (GeoNames, no network) or any geopy service name ("nominatim", ...),
+# with its options as JSON, e.g. '{"domain": "nominatim.example.org"}'.
+BANDCRAWLER_GEOCODER = os.environ.get("BANDCRAWLER_GEOCODER", "offline")
+BANDCRAWLER_GEOCODER_OPTIONS = os.environ.get("BANDCRAWLER_GEOCODER_OPTIONS", "{}")
+BANDCRAWLER_GEOCODER_MIN_DELAY = float(os.environ.get("BANDCRAWLER_GEOCODER_MIN_DELAY", "1.0"))
