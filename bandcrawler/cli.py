@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
 
+from bandcrawler import commands
 from bandcrawler.config import ConfigError
 
 
@@ -16,10 +17,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-class UserError(Exception):
-    """Something the user can fix; printed as one line, exit code 1."""
 
 
 def _date(text: str) -> date:
@@ -104,18 +101,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "search" and args.limit < 1:
         parser.error("--limit must be at least 1")
     try:
-        from bandcrawler import commands
-
         return commands.run(args)
-    except (UserError, ConfigError) as exc:
+    except (commands.UserError, ConfigError) as exc:
         print(f"bandcrawler: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
-
-
-def print_json(value) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+    except BrokenPipeError:  # `bandcrawler search --json | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import json
 from dataclasses import asdict
 
 from bandcrawler.app import Bandcrawler
-from bandcrawler.cli import UserError, print_json
 from bandcrawler.config import Config, project_settings
+
+
+class UserError(Exception):
+    """Something the user can fix; printed as one line, exit code 1."""
+
+
+def print_json(value) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -38,6 +38,8 @@ def run_demo(directory: str, overrides: dict[str, Any]) -> int:
         print(f"Serving the demo band websites at {site.url}")
         app = Bandcrawler(Config.from_settings(settings))
         try:
+            # The database is new, so its stream versions start again: so must the index.
+            app.read_model.index.drop()
             _register_demo_bands(app, site)
             stats = _crawl(settings)
             _report(app, stats)

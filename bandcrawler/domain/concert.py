@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bandcrawler.domain import events as ev
-from bandcrawler.domain.timing import instant_of
+from bandcrawler.domain.timing import instant_of, local_at
 
 # What a source says about a concert, compared field by field on every listing.
 DETAIL_FIELDS = (
@@ -50,6 +50,7 @@ class Concert:
     location: tuple[float, float] | None = None
     geo_precision: str | None = None
     timezone: str | None = None
+    located_country: str | None = None
     geocoding_error: str | None = None
     first_seen: str | None = None
     updated_at: str | None = None
@@ -74,7 +75,7 @@ class Concert:
     def _on_ConcertDetailsChanged(self, e: ev.ConcertDetailsChanged) -> None:  # noqa: N802
         self.details = {**self.details, **e.changes}
         if any(f in e.changes for f in PLACE_FIELDS):
-            self.location = self.geo_precision = self.timezone = None
+            self.location = self.geo_precision = self.timezone = self.located_country = None
 
     def _on_ConcertListedBySource(self, e: ev.ConcertListedBySource) -> None:  # noqa: N802
         self.sources = [*self.sources, e.source]
@@ -85,6 +86,7 @@ class Concert:
     def _on_ConcertGeocoded(self, e: ev.ConcertGeocoded) -> None:  # noqa: N802
         self.location = (e.latitude, e.longitude)
         self.geo_precision, self.timezone = e.precision, e.timezone
+        self.located_country = e.country
         self.geocoding_error = None
 
     def _on_ConcertGeocodingFailed(self, e: ev.ConcertGeocodingFailed) -> None:  # noqa: N802
@@ -94,7 +96,30 @@ class Concert:
 
     @property
     def venue(self) -> dict[str, Any]:
-        return self.details.get("venue") or {}
+        """The venue as the source gave it; the country found by geocoding fills a gap."""
+        venue = self.details.get("venue") or {}
+        if not venue.get("country") and self.located_country:
+            return {**venue, "country": self.located_country}
+        return venue
+
+    @property
+    def local_date(self) -> str:
+        return self._local()[0]
+
+    @property
+    def local_time(self) -> str | None:
+        return self._local()[1]
+
+    def _local(self) -> tuple[str, str | None]:
+        """Date and time at the venue. A source that gives an offset fixes the instant; in
+        the venue's own zone it may fall on another time, or day ("00:30Z" in New York)."""
+        d = self.details
+        instant = self.starts_at if d.get("utc_offset") and self.timezone else None
+        if instant:
+            found = local_at(instant, self.timezone)
+            if found:
+                return found
+        return d["local_date"], d.get("local_time")
 
     @property
     def starts_at(self) -> str | None:
@@ -146,12 +171,14 @@ def decide_listing(concert: Concert, listing: Listing, now: str) -> list[ev.Doma
 
 
 def decide_geocoded(concert: Concert, latitude: float, longitude: float, precision: str,
-                    timezone: str | None, now: str) -> list[ev.DomainEvent]:
+                    timezone: str | None, now: str,
+                    country: str | None = None) -> list[ev.DomainEvent]:
     same = (concert.location == (latitude, longitude) and concert.geo_precision == precision
-            and concert.timezone == timezone)
+            and concert.timezone == timezone and concert.located_country == country)
     if same:
         return []
-    return [ev.ConcertGeocoded(concert.concert_id, latitude, longitude, precision, timezone, now)]
+    return [ev.ConcertGeocoded(concert.concert_id, latitude, longitude, precision, timezone,
+                               now, country)]
 
 
 def decide_geocoding_failed(concert: Concert, reason: str, now: str) -> list[ev.DomainEvent]:

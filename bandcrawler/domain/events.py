@@ -106,6 +106,7 @@ class ConcertGeocoded(DomainEvent):
     precision: str  # source, venue or city
     timezone: str | None
     at: str
+    country: str | None = None  # ISO alpha-2 of the place found, for venues that gave none
 
 
 @dataclass(frozen=True)

@@ -32,3 +32,13 @@ def _fixed_offset(text: str) -> timezone:
     sign = -1 if text.startswith("-") else 1
     hours, _, minutes = text.lstrip("+-").partition(":")
     return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes or 0)))
+
+
+def local_at(instant: str, zone: str) -> tuple[str, str] | None:
+    """The local date and HH:MM time of a UTC ISO instant in an IANA zone."""
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    local = datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(tz)
+    return local.date().isoformat(), local.strftime("%H:%M")

@@ -141,18 +141,20 @@ def _is_virtual(place: Any) -> bool:
 
 
 def _venue_from_string(text: str) -> dict[str, str | None]:
-    """A free-text location: all of it is the venue name; a city only when the form is certain.
+    """A free-text location: the venue name, and a city only when the form is certain.
 
-    "Paradiso, Amsterdam" gives city Amsterdam; a trailing country name ("…, Netherlands")
-    becomes the country first. Anything else (street addresses, "CA 90069") sets no city.
+    "Paradiso, Amsterdam" gives venue Paradiso in the city Amsterdam; a trailing country name
+    ("…, Netherlands") becomes the country first. Anything else (street addresses,
+    "CA 90069") is kept whole as the venue name, with no city.
     """
     name = clean_text(text)
     parts = [p.strip() for p in (name or "").split(",") if p.strip()]
     country = country_code(parts[-1]) if len(parts) > 2 and len(parts[-1]) > 3 else None
     if country:
         parts = parts[:-1]
-    city = parts[-1] if len(parts) == 2 and not re.search(r"\d", parts[-1]) else None
-    return {"venue_name": name, "venue_city": city, "venue_country": country}
+    if len(parts) == 2 and not re.search(r"\d", parts[-1]):
+        return {"venue_name": parts[0], "venue_city": parts[1], "venue_country": country}
+    return {"venue_name": name, "venue_city": None, "venue_country": country}
 
 
 def _address(address: Any) -> dict[str, str | None]:

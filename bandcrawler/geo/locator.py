@@ -125,14 +125,8 @@ class VenueLocator:
         logger.debug("geocoding %r with %s", key, self.provider)
         try:
             location = self._geocode(request)
-        except GeocoderTimedOut as exc:
-            raise self._error("timeout", key, exc) from exc
-        except GeocoderQuotaExceeded as exc:  # GeocoderRateLimited is a subclass
-            raise self._error("rate_limited", key, exc) from exc
-        except GeocoderParseError as exc:
-            raise self._error("bad_answer", key, exc) from exc
-        except GeocoderServiceError as exc:  # GeocoderUnavailable and any other HTTP error
-            raise self._error("unavailable", key, exc) from exc
+        except GeocoderServiceError as exc:
+            raise self._error(_reason_for(exc), key, exc) from exc
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
             raise self._error("bad_answer", key, exc) from exc  # an answer it could not read
         if location is not None and not isinstance(location, Location):
@@ -140,7 +134,9 @@ class VenueLocator:
         return location
 
     def _error(self, reason: str, key: str, exc: object) -> GeocodingError:
-        return GeocodingError(reason, f"{self.provider} for {key!r}: {exc}")
+        retry_after = getattr(exc, "retry_after", None)
+        return GeocodingError(reason, f"{self.provider} for {key!r}: {exc}",
+                              retry_after=retry_after)
 
     def _result(self, key: str, location: Location, detailed: bool) -> GeoResult:
         latitude, longitude = location.latitude, location.longitude
@@ -156,6 +152,25 @@ class VenueLocator:
         country = _country_of(raw) or (nearest.countrycode if nearest else None)
         timezone = (nearest.timezone or None) if nearest else None
         return GeoResult(latitude, longitude, precision, timezone, country)
+
+
+def _reason_for(exc: GeocoderServiceError) -> str:
+    """The failure slug: by HTTP status when there was one (geopy calls a 503 a timeout),
+    else by geopy's exception class."""
+    status = getattr(exc.__cause__, "status_code", None)
+    if status == 429:
+        return "rate_limited"
+    if status in (408, 504):
+        return "timeout"
+    if isinstance(status, int) and status >= 500:
+        return "unavailable"
+    if isinstance(exc, GeocoderTimedOut):
+        return "timeout"
+    if isinstance(exc, GeocoderQuotaExceeded):  # GeocoderRateLimited is a subclass
+        return "rate_limited"
+    if isinstance(exc, GeocoderParseError):
+        return "bad_answer"
+    return "unavailable"  # GeocoderUnavailable, refused credentials, other HTTP errors
 
 
 def make_locator(*, geocoder: str, options: Mapping[str, Any], user_agent: str,

@@ -19,14 +19,17 @@ class GeoResult:
 
 
 class GeocodingError(Exception):
-    """Geocoding gave no usable answer; `reason` is one of REASONS, `detail` says more."""
+    """Geocoding gave no usable answer; `reason` is one of REASONS, `detail` says more,
+    `retry_after` is the seconds a rate-limiting service asked us to wait, if it said."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", *,
+                 retry_after: float | None = None) -> None:
         if reason not in REASONS:
             raise ValueError(f"unknown geocoding failure reason {reason!r}")
         super().__init__(reason, detail)
         self.reason = reason
         self.detail = detail
+        self.retry_after = retry_after
 
     @property
     def transient(self) -> bool:

@@ -64,12 +64,12 @@ class City(NamedTuple):
 
 @dataclass(frozen=True)
 class _Index:
-    by_name: dict[str, tuple[City, ...]]  # normalized name -> cities, most populous first
+    by_name: dict[str, tuple[City, ...]]  # normalized name -> cities, best first
     countries: dict[str, frozenset[str]]  # normalized country name or code -> ISO2 codes
     regions: dict[str, frozenset[tuple[str, str]]]  # normalized admin1 -> {(ISO2, admin1)}
     subdivisions: dict[str, frozenset[str]]  # ISO 3166-2 name or code -> ISO2 codes
     country_names: dict[str, str]  # ISO2 -> English name
-    grid: dict[tuple[int, int], list[City]]  # 1-degree cells, for nearest-city lookups
+    grid: dict[tuple[int, int], list[City]]  # half-degree cells, for nearest-city lookups
 
 
 _indexes: dict[int, _Index] = {}
@@ -178,10 +178,10 @@ class _NoNetworkAdapter(BaseSyncAdapter):
     def __init__(self, *, proxies: Any = None, ssl_context: Any = None) -> None:
         pass
 
-    def get_json(self, url, *, timeout, headers):  # noqa: ANN001 - geopy's signature
+    def get_json(self, url, *, timeout, headers):
         raise GeocoderServiceError("the offline geocoder does not make requests")
 
-    def get_text(self, url, *, timeout, headers):  # noqa: ANN001 - geopy's signature
+    def get_text(self, url, *, timeout, headers):
         raise GeocoderServiceError("the offline geocoder does not make requests")
 
 
@@ -191,8 +191,9 @@ class OfflineGeocoder(Geocoder):
     Queries: "Paris", "Lyon, France", "Springfield, IL, US", "Berlin, DE", or a dict
     ``{"city": ..., "state": ..., "country": ...}``. The first part of a string is the city;
     each later part is read as a country (ISO code or name) or a region (US state code or
-    name, or a GeoNames admin1 code) and keeps only the cities it matches. A part that is
-    neither is ignored. Among what is left, the most populous city wins.
+    name, or a GeoNames admin1 code, or an ISO 3166-2 subdivision) and keeps only the cities
+    it matches; see `_qualifier`. Among what is left, the most populous city wins, a city
+    matched by its own name counting PRIMARY_NAME_WEIGHT times its population.
     """
 
     def __init__(self, *, min_city_population: int = DEFAULT_MIN_CITY_POPULATION,

@@ -99,6 +99,12 @@ class ConcertIndex:
         owners = sorted(self._alias_indices())
         return owners[0] if owners else None
 
+    def drop(self) -> list[str]:
+        """Delete every versioned index of the alias (and so the alias): a fresh start."""
+        names = self._versioned_indices()
+        self._delete(names)
+        return names
+
     def refresh(self, index: str | None = None) -> None:
         self.client.indices.refresh(index=index or self.alias)
 

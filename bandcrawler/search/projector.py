@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
-
 from bandcrawler.domain.concert import Concert
+from bandcrawler.domain.view import concert_document
 from bandcrawler.domain.events import event_from
 from bandcrawler.saga import SagaStore
 from bandcrawler.search.bulk import BulkIndexer, FlushResult
@@ -14,34 +13,6 @@ from bandcrawler.store.event_store import EventStore
 from bandcrawler.store.repository import load_concert
 
 logger = logging.getLogger(__name__)
-
-
-def concert_document(concert: Concert) -> dict[str, Any]:
-    """The public document of a concert (field names: DESIGN.md, "The read model")."""
-    venue = concert.venue
-    details = concert.details
-    lat_lon = concert.location
-    return {
-        "concert_id": concert.concert_id,
-        "band_id": concert.band_id,
-        "band": concert.band,
-        "title": details.get("title"),
-        "starts_at": concert.starts_at,
-        "local_date": details.get("local_date"),
-        "local_time": details.get("local_time"),
-        "timezone": concert.timezone,
-        "status": concert.status,
-        "venue": {k: venue.get(k) for k in ("name", "address", "city", "region", "country")},
-        "location": {"lat": lat_lon[0], "lon": lat_lon[1]} if lat_lon else None,
-        "geo_precision": concert.geo_precision,
-        "lineup": details.get("lineup") or [concert.band],
-        "url": details.get("url"),
-        "ticket_url": details.get("ticket_url"),
-        "sources": list(concert.sources),
-        "first_seen": concert.first_seen,
-        "updated_at": concert.updated_at,
-        "version": concert.version,
-    }
 
 
 class ReadModelProjector:

@@ -125,4 +125,4 @@ def _locate(locator: Locator, concert: Concert) -> tuple[list[DomainEvent], str 
         reason = str(exc) or type(exc).__name__
         return decide_geocoding_failed(concert, reason, now), reason
     return decide_geocoded(concert, found.latitude, found.longitude, found.precision,
-                           found.timezone, now), None
+                           found.timezone, now, found.country), None

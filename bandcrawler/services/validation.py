@@ -29,14 +29,18 @@ def clean_item(item: dict[str, Any]) -> dict[str, Any]:
     if not local_date:
         raise InvalidItem("missing_start_date", _describe(item))
     try:
-        date.fromisoformat(local_date)
+        # Canonical YYYY-MM-DD: fromisoformat also takes "20250314" and "2025-W11-5".
+        local_date = date.fromisoformat(local_date).isoformat()
     except ValueError:
         raise InvalidItem("bad_start_date", f"{local_date!r} in {_describe(item)}") from None
     status = _text(item.get("status")) or "scheduled"
     if status not in STATUSES:
         raise InvalidItem("bad_status", f"{status!r} in {_describe(item)}")
     band = _text(item["band"])
-    lineup = list(dict.fromkeys(filter(None, map(_text, item.get("lineup") or []))))
+    performers = item.get("lineup") or []
+    if isinstance(performers, str):  # one name, not a list of one-letter names
+        performers = [performers]
+    lineup = list(dict.fromkeys(filter(None, map(_text, performers))))
     country = (_text(item.get("venue_country")) or "").upper()
     return {
         "band_id": _text(item["band_id"]), "band": band, "source": _text(item["source"]),

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, delete, select
 from sqlalchemy.engine import Engine
 
 from bandcrawler.domain.concert import Concert
+from bandcrawler.domain.view import concert_document
 from bandcrawler.store.event_store import EventStore, StoredEvent
 from bandcrawler.store.repository import fold_concert
 from bandcrawler.store.tables import band_sources, bands, checkpoints, concerts, events
@@ -17,22 +18,12 @@ CHECKPOINT = "write_model"
 
 
 def concert_row(concert: Concert) -> dict:
-    """The write-model row of a concert (the same fold that the read model uses)."""
-    venue = concert.venue
-    lat, lon = concert.location or (None, None)
-    return {
-        "concert_id": concert.concert_id, "band_id": concert.band_id, "band": concert.band,
-        "title": concert.details.get("title"), "local_date": concert.details["local_date"],
-        "local_time": concert.details.get("local_time"), "timezone": concert.timezone,
-        "starts_at": concert.starts_at, "status": concert.status,
-        "venue_name": venue.get("name"), "venue_address": venue.get("address"),
-        "venue_city": venue.get("city"), "venue_region": venue.get("region"),
-        "venue_country": venue.get("country"), "latitude": lat, "longitude": lon,
-        "geo_precision": concert.geo_precision, "lineup": concert.details.get("lineup") or [],
-        "url": concert.details.get("url"), "ticket_url": concert.details.get("ticket_url"),
-        "sources": concert.sources, "first_seen": concert.first_seen,
-        "updated_at": concert.updated_at, "version": concert.version,
-    }
+    """The write-model row of a concert: its public view, flattened."""
+    view = concert_document(concert)
+    venue, location = view.pop("venue"), view.pop("location") or {}
+    view.update({f"venue_{k}": v for k, v in venue.items()})
+    view.update(latitude=location.get("lat"), longitude=location.get("lon"))
+    return view
 
 
 class WriteModelProjector:

@@ -1,0 +1,351 @@
+"""The write side on a real SQLite file: recording listings, locating concerts, and the
+write-model projector that turns the event store into bands and concerts rows."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bandcrawler.domain import events as ev
+from bandcrawler.domain.band import Band, decide_register
+from bandcrawler.domain.concert import listing_from
+from bandcrawler.domain.identity import concert_stream
+from bandcrawler.geo.model import GeocodingError, GeoResult
+from bandcrawler.services.concerts import geocode_concert, record_listing
+from bandcrawler.services.validation import clean_item
+from bandcrawler.store.engine import make_engine
+from bandcrawler.store.event_store import EventStore, utc_now
+from bandcrawler.store.repository import to_new_events
+from bandcrawler.store.tables import band_sources, bands, checkpoints, concerts
+from bandcrawler.store.write_model import WriteModelProjector
+
+META = {"spider": "test"}
+
+
+@pytest.fixture
+def store(database_url):
+    engine = make_engine(database_url)
+    yield EventStore(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def projector(store) -> WriteModelProjector:
+    return WriteModelProjector(store.engine, store, batch_size=3)
+
+
+def listing(**changes):
+    item = {"band_id": "the-velvet-lanterns", "band": "The Velvet Lanterns", "source": "jsonld",
+            "source_id": "https://velvet.example/tour#paris", "local_date": "2025-03-14",
+            "local_time": "20:00", "venue_name": "La Cigale", "venue_city": "Paris",
+            "venue_country": "FR", "title": "Live in Paris"}
+    return listing_from(clean_item({**item, **changes}))
+
+
+def stream_types(store: EventStore, concert_id: str) -> list[str]:
+    return [e.type for e in store.read_stream(concert_stream(concert_id))]
+
+
+class Locator:
+    """A tiny locator: answers from a table of cities, or raises the error it was given."""
+
+    def __init__(self, error: Exception | None = None):
+        self.error = error
+        self.calls: list[dict] = []
+
+    def locate(self, *, city=None, region=None, country=None, address=None, venue_name=None):
+        self.calls.append({"city": city, "country": country, "venue_name": venue_name})
+        if self.error is not None:
+            raise self.error
+        return GeoResult(48.8566, 2.3522, "city", "Europe/Paris", "FR")
+
+    def timezone_at(self, latitude, longitude):
+        self.calls.append({"timezone_at": (latitude, longitude)})
+        if self.error is not None:
+            raise self.error
+        return "America/New_York"
+
+
+# -- record_listing ------------------------------------------------------------------------
+
+
+def test_recording_the_same_listing_twice_appends_nothing_the_second_time(store):
+    first = record_listing(store, listing(), META)
+    second = record_listing(store, listing(), META)
+
+    assert first.appended == 1
+    assert second.appended == 0
+    assert second.concert_id == first.concert_id
+    assert second.version == first.version == 1
+    assert stream_types(store, first.concert_id) == ["ConcertAnnounced"]
+    assert store.read_stream(concert_stream(first.concert_id))[0].meta == META
+
+
+def test_a_different_source_id_with_the_same_natural_key_is_the_same_concert(store):
+    first = record_listing(store, listing(), META)
+    other_id = record_listing(store, listing(source_id="other-id"), META)
+    other_source = record_listing(store, listing(source="bandsintown", source_id="123"), META)
+    other_spelling = record_listing(store, listing(source="ical", source_id="uid-7",
+                                                   venue_city="ZÜRICH", venue_name=None), META)
+    zurich = record_listing(store, listing(source_id=None, venue_city="Zurich",
+                                           venue_name=None), META)
+
+    assert other_id.concert_id == other_source.concert_id == first.concert_id
+    assert other_id.appended == 0
+    assert stream_types(store, first.concert_id) == ["ConcertAnnounced",
+                                                     "ConcertListedBySource"]
+    assert other_spelling.concert_id != first.concert_id
+    assert zurich.concert_id == other_spelling.concert_id
+
+
+def test_a_known_source_id_keeps_its_concert_when_the_date_changes(store):
+    first = record_listing(store, listing(), META)
+
+    moved = record_listing(store, listing(local_date="2025-04-02", status="rescheduled"), META)
+
+    assert moved.concert_id == first.concert_id
+    assert moved.appended == 2
+    stored = store.read_stream(concert_stream(first.concert_id))
+    assert [e.type for e in stored] == ["ConcertAnnounced", "ConcertDetailsChanged",
+                                        "ConcertRescheduled"]
+    assert stored[1].data["changes"] == {"local_date": "2025-04-02"}
+    assert moved.concert.details["local_date"] == "2025-04-02"
+    assert moved.concert.status == "rescheduled"
+    # A source without the id, listing the new date, finds the same concert by its natural key.
+    again = record_listing(store, listing(source_id=None, local_date="2025-04-02",
+                                          status="rescheduled"), META)
+    assert again.concert_id == first.concert_id and again.appended == 0
+
+
+def test_different_dates_without_a_shared_source_id_are_different_concerts(store):
+    paris = record_listing(store, listing(source_id=None), META)
+    lyon = record_listing(store, listing(source_id=None, local_date="2025-03-15",
+                                         venue_city="Lyon"), META)
+
+    assert paris.concert_id != lyon.concert_id
+
+
+# -- geocode_concert -----------------------------------------------------------------------
+
+
+def test_source_coordinates_are_used_with_precision_source_and_the_locators_timezone(store):
+    recorded = record_listing(store, listing(latitude="40.7506", longitude="-73.9935"), META)
+    locator = Locator()
+
+    located = geocode_concert(store, locator, recorded.concert_id, META)
+
+    assert located.done
+    assert located.concert.location == (40.7506, -73.9935)
+    assert located.concert.geo_precision == "source"
+    assert located.concert.timezone == "America/New_York"
+    assert locator.calls == [{"timezone_at": (40.7506, -73.9935)}]
+    assert stream_types(store, recorded.concert_id) == ["ConcertAnnounced", "ConcertGeocoded"]
+    # 20:00 on 14 March in New York is EDT (UTC-4): DST began on 9 March 2025.
+    assert located.concert.starts_at == "2025-03-15T00:00:00Z"
+    # Located already: a second call asks nothing and appends nothing.
+    again = geocode_concert(store, locator, recorded.concert_id, META)
+    assert again.done and again.concert.version == 2
+    assert len(locator.calls) == 1
+
+
+def test_a_venue_is_located_by_the_locator(store):
+    recorded = record_listing(store, listing(), META)
+    locator = Locator()
+
+    located = geocode_concert(store, locator, recorded.concert_id, META)
+
+    assert located.done
+    assert locator.calls == [{"city": "Paris", "country": "FR", "venue_name": "La Cigale"}]
+    assert (located.concert.geo_precision, located.concert.timezone) == ("city", "Europe/Paris")
+    assert located.concert.starts_at == "2025-03-14T19:00:00Z"
+
+
+def test_a_failing_locator_leaves_the_concert_recorded_and_records_the_reason_once(store):
+    recorded = record_listing(store, listing(), META)
+    failing = Locator(GeocodingError("unavailable", "503 from the geocoder"))
+
+    located = geocode_concert(store, failing, recorded.concert_id, META)
+
+    assert not located.done
+    assert located.error == "unavailable: 503 from the geocoder"
+    assert located.concert.geocoding_error == located.error
+    assert stream_types(store, recorded.concert_id) == ["ConcertAnnounced",
+                                                        "ConcertGeocodingFailed"]
+    position = store.last_position()
+
+    again = geocode_concert(store, failing, recorded.concert_id, META)
+
+    assert again.error == located.error
+    assert store.last_position() == position
+    assert len(failing.calls) == 2
+
+    fixed = geocode_concert(store, Locator(), recorded.concert_id, META)
+    assert fixed.done and fixed.concert.geocoding_error is None
+    assert stream_types(store, recorded.concert_id)[-1] == "ConcertGeocoded"
+
+
+# -- the write-model projector -------------------------------------------------------------
+
+
+def register(store: EventStore, name: str, band_id: str, sources) -> None:
+    decided = decide_register(Band(band_id), name, sources, utc_now())
+    store.append_now(f"band-{band_id}", to_new_events(decided, META), 0)
+
+
+def fill(store: EventStore) -> None:
+    register(store, "The Velvet Lanterns", "the-velvet-lanterns",
+             [("website", "https://velvet.example/tour"), ("bandsintown", "Velvet Lanterns")])
+    register(store, "Marée Basse", "maree-basse", [("ical", "https://maree.example/feed.ics")])
+    paris = record_listing(store, listing(), META).concert_id
+    record_listing(store, listing(source="bandsintown", source_id="9", local_time="21:00"), META)
+    record_listing(store, listing(source_id="lyon", local_date="2025-03-20", venue_city="Lyon",
+                                  status="cancelled"), META)
+    geocode_concert(store, Locator(), paris, META)
+
+
+def all_rows(store: EventStore) -> dict[str, list[tuple]]:
+    with store.engine.connect() as conn:
+        return {
+            table.name: [tuple(r) for r in conn.execute(
+                select(table).order_by(*table.primary_key.columns))]
+            for table in (bands, band_sources, concerts, checkpoints)
+        }
+
+
+def test_catch_up_projects_bands_sources_and_concerts_and_moves_the_checkpoint(store,
+                                                                                projector):
+    fill(store)
+
+    reached = projector.catch_up()
+
+    assert reached == store.last_position() == projector.position()
+    with store.engine.connect() as conn:
+        band_rows = conn.execute(select(bands.c.band_id, bands.c.name)
+                                 .order_by(bands.c.band_id)).all()
+        source_rows = conn.execute(select(band_sources).order_by(band_sources.c.band_id,
+                                                                      band_sources.c.kind)).all()
+        concert_rows = {r.venue_city: r for r in conn.execute(select(concerts))}
+    assert [tuple(r) for r in band_rows] == [("maree-basse", "Marée Basse"),
+                                             ("the-velvet-lanterns", "The Velvet Lanterns")]
+    assert [tuple(r) for r in source_rows] == [
+        ("maree-basse", "ical", "https://maree.example/feed.ics"),
+        ("the-velvet-lanterns", "bandsintown", "Velvet Lanterns"),
+        ("the-velvet-lanterns", "website", "https://velvet.example/tour"),
+    ]
+    assert set(concert_rows) == {"Paris", "Lyon"}
+    paris, lyon = concert_rows["Paris"], concert_rows["Lyon"]
+    assert paris.local_time == "21:00"
+    assert paris.sources == ["jsonld", "bandsintown"]
+    assert (paris.latitude, paris.longitude, paris.geo_precision) == (48.8566, 2.3522, "city")
+    assert paris.timezone == "Europe/Paris"
+    assert paris.starts_at == "2025-03-14T20:00:00Z"
+    assert paris.status == "scheduled"
+    assert paris.version == len(store.read_stream(concert_stream(paris.concert_id))) == 4
+    assert lyon.status == "cancelled" and lyon.latitude is None and lyon.version == 2
+    assert lyon.lineup == ["The Velvet Lanterns"]
+
+
+def test_catch_up_again_changes_nothing(store, projector):
+    fill(store)
+    projector.catch_up()
+    before = all_rows(store)
+
+    assert projector.catch_up() == store.last_position()
+    assert all_rows(store) == before
+
+
+def test_catch_up_follows_new_events(store, projector):
+    fill(store)
+    projector.catch_up()
+    record_listing(store, listing(status="postponed", local_time="21:00",
+                                  source="bandsintown", source_id="9"), META)
+
+    projector.catch_up()
+
+    with store.engine.connect() as conn:
+        status = conn.execute(select(concerts.c.status)
+                              .where(concerts.c.venue_city == "Paris")).scalar()
+    assert status == "postponed"
+    assert projector.position() == store.last_position()
+
+
+def test_rebuild_produces_identical_rows(store, projector):
+    fill(store)
+    projector.catch_up()
+    record_listing(store, listing(local_time="22:00"), META)  # a later change, caught up live
+    projector.catch_up()
+    before = all_rows(store)
+
+    assert projector.rebuild() == store.last_position()
+    assert all_rows(store) == before
+    assert WriteModelProjector(store.engine, store, batch_size=1000).rebuild() == \
+        store.last_position()
+    assert all_rows(store) == before
+
+
+class CrashingProjector(WriteModelProjector):
+    """Does a batch's writes, then dies before the batch's transaction commits."""
+
+    def _apply(self, conn, batch):
+        super()._apply(conn, batch)
+        raise RuntimeError("crash mid-projection")
+
+
+def test_a_crash_mid_projection_changes_neither_rows_nor_checkpoint(store, projector):
+    fill(store)
+    projector.catch_up()
+    record_listing(store, listing(status="cancelled"), META)
+    record_listing(store, listing(source_id="bern", local_date="2025-05-01",
+                                  venue_city="Bern"), META)
+    before = all_rows(store)
+    checkpoint = projector.position()
+
+    with pytest.raises(RuntimeError, match="crash mid-projection"):
+        CrashingProjector(store.engine, store, batch_size=3).catch_up()
+
+    assert projector.position() == checkpoint < store.last_position()
+    assert all_rows(store) == before
+
+    assert projector.catch_up() == store.last_position()
+    after = all_rows(store)
+    assert after != before
+    with store.engine.connect() as conn:
+        assert conn.execute(select(concerts.c.venue_city)
+                            .where(concerts.c.status == "cancelled")
+                            .order_by(concerts.c.venue_city)).scalars().all() == ["Lyon",
+                                                                                  "Paris"]
+    projector.rebuild()
+    assert all_rows(store) == after
+
+
+def test_a_crash_in_a_later_batch_keeps_the_batches_committed_before_it(store):
+    fill(store)
+    total = store.last_position()
+
+    class CrashOnSecondBatch(WriteModelProjector):
+        calls = 0
+
+        def _apply(self, conn, batch):
+            super()._apply(conn, batch)
+            type(self).calls += 1
+            if self.calls == 2:
+                raise RuntimeError("crash mid-projection")
+
+    crashing = CrashOnSecondBatch(store.engine, store, batch_size=2)
+    with pytest.raises(RuntimeError):
+        crashing.catch_up()
+
+    assert crashing.position() == 2
+    assert WriteModelProjector(store.engine, store).catch_up() == total
+
+
+def test_events_of_a_concert_replay_into_the_row(store, projector):
+    """The row is the fold of the stream: the same code the read model uses."""
+    recorded = record_listing(store, listing(), META)
+    projector.catch_up()
+    events = store.read_stream(concert_stream(recorded.concert_id))
+
+    assert [ev.event_from(e.type, e.data).type for e in events] == ["ConcertAnnounced"]
+    with store.engine.connect() as conn:
+        row = conn.execute(select(concerts)).one()
+    assert row.first_seen == row.updated_at == events[0].data["at"]
