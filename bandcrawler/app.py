@@ -37,6 +37,9 @@ class Bandcrawler:
     def elasticsearch(self):
         from bandcrawler.search.client import make_client
 
+        # The transport logs every retried connection failure with a traceback; our own
+        # one-line warning (and the saga) already says what failed and why.
+        logging.getLogger("elastic_transport").setLevel(logging.ERROR)
         c = self.config
         return make_client(c.elasticsearch_url, api_key=c.es_api_key, username=c.es_username,
                            password=c.es_password, ca_certs=c.es_ca_certs,

@@ -84,8 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     status = saga_commands.add_parser("status", help="complete and pending concerts")
     status.add_argument("--json", action="store_true")
     resume = saga_commands.add_parser("resume", help="run the pending steps again")
-    resume.add_argument("--all", action="store_true",
-                        help="also those whose retry time has not come yet")
+    resume.add_argument("--due", action="store_true",
+                        help="only those whose retry time has come (for cron)")
 
     commands.add_parser("reindex", help="rebuild the index from the event store, swap alias")
     return parser

@@ -102,7 +102,7 @@ def saga(app: Bandcrawler, args: argparse.Namespace) -> int:
     if args.saga_command == "resume":
         from bandcrawler.services.resume import resume_pending
 
-        outcome = resume_pending(app, all_pending=args.all)
+        outcome = resume_pending(app, due_only=args.due)
         print(f"Resumed {outcome['attempted']} concert(s): {outcome['indexed']} indexed, "
               f"{outcome['index_failed']} failed to index; "
               f"{outcome['still_pending']} still pending.")

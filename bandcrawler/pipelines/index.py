@@ -39,7 +39,7 @@ class IndexPipeline(ContextPipeline):
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
-        await self._flush()
+        await self._flush(refresh=True)
 
     def _start_ticker(self, spider):
         self._ticker = asyncio.get_running_loop().create_task(self._flush_when_old())
@@ -50,8 +50,8 @@ class IndexPipeline(ContextPipeline):
             if self.app.read_model.due():
                 await self._flush()
 
-    async def _flush(self):
+    async def _flush(self, refresh: bool = False):
         # One Elasticsearch thread: flushes never overlap; the buffer has its own lock.
-        result = await self.context.run("es", self.app.read_model.flush)
+        result = await self.context.run("es", self.app.read_model.flush, refresh=refresh)
         self.stats.inc_value("bandcrawler/index/indexed", len(result.indexed))
         self.stats.inc_value("bandcrawler/index/failed", len(result.failed))

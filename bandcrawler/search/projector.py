@@ -39,17 +39,29 @@ class ReadModelProjector:
     def pending(self) -> int:
         return self.indexer.pending()
 
-    def flush(self) -> FlushResult:
-        """Send what is buffered; the saga learns what was indexed and what failed, and why."""
+    def flush(self, *, refresh: bool = False) -> FlushResult:
+        """Send what is buffered; the saga learns what was indexed and what failed, and why.
+
+        `refresh` makes the documents searchable at once (at the end of a crawl or resume),
+        rather than at the index's next periodic refresh.
+        """
         if not self.indexer.pending():
             return FlushResult({}, {})
         problem = self._ensure_index()
         result = self.indexer.discard(problem) if problem else self.indexer.flush()
         self.saga.report_indexed(result.indexed, result.failed)
+        if refresh and result.indexed:
+            self._refresh()
         if result.failed:
             logger.warning("Elasticsearch did not take %d document(s): %s", len(result.failed),
                            next(iter(result.failed.values())))
         return result
+
+    def _refresh(self) -> None:
+        try:
+            self.index.refresh()
+        except Exception as exc:  # noqa: BLE001 - documents are written; visibility will follow
+            logger.warning("Could not refresh the index: %s", exc)
 
     def _ensure_index(self) -> str | None:
         """Make sure the template, index and alias exist; the reason if Elasticsearch fails."""
@@ -67,7 +79,7 @@ class ReadModelProjector:
         with self.store.engine.connect() as conn:
             for concert_id in concert_ids:
                 self.add(load_concert(self.store, conn, concert_id))
-        return self.flush()
+        return self.flush(refresh=True)
 
     def rebuild(self) -> tuple[str, int]:
         """Replay every event into a new versioned index, then swap the alias to it."""
@@ -82,6 +94,7 @@ class ReadModelProjector:
             if writer.due():
                 indexed.update(_complete(writer.flush()))
         indexed.update(_complete(writer.flush()))
+        self.index.refresh(target)
         self.index.swap_alias(target)
         self.saga.report_indexed(indexed, {})
         return target, len(indexed)

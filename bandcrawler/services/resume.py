@@ -10,12 +10,12 @@ from bandcrawler.services.concerts import geocode_concert
 from bandcrawler.store.tables import concerts
 
 
-def resume_pending(app, *, all_pending: bool = False) -> dict[str, Any]:
-    """Run geocode, persist and index again for pending concerts (those due, or all).
+def resume_pending(app, *, due_only: bool = False) -> dict[str, Any]:
+    """Run geocode, persist and index again for pending concerts (all, or those due).
 
     Idempotent: a step already done is a no-op, and documents carry their version.
     """
-    states = app.saga.pending(due_only=not all_pending)
+    states = app.saga.pending(due_only=due_only)
     ids = [s.concert_id for s in states]
     for state in states:
         if state.pending_step == "geocode":

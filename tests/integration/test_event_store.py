@@ -71,7 +71,7 @@ def test_a_multi_event_append_is_atomic_when_an_insert_fails_midway(store):
     unstorable = NewEvent("Happened", {"not json": object()})
     batch = [*new(2), unstorable, *new(1)]
 
-    with pytest.raises(Exception), store.engine.begin() as conn:  # noqa: B017, PT011
+    with pytest.raises(Exception), store.engine.begin() as conn:  # noqa: B017
         store.append(conn, "concert-a", batch, 0)
 
     assert store.read_stream("concert-a") == []
@@ -198,6 +198,5 @@ def test_two_processes_append_concurrently_without_locking_errors(database_url, 
                                        .group_by(events.c.stream_id)).all())
     assert len(per_stream) == 10
     assert sum(per_stream.values()) == 2 * EVENTS_PER_PROCESS
-    for stream in per_stream:
-        assert [e.version for e in store.read_stream(stream)] == list(
-            range(1, per_stream[stream] + 1))
+    for stream, count in per_stream.items():
+        assert [e.version for e in store.read_stream(stream)] == list(range(1, count + 1))

@@ -1,0 +1,71 @@
+"""End to end: Elasticsearch down during a crawl, one band only, bad arguments."""
+
+from __future__ import annotations
+
+import uuid
+
+from bandcrawler.devserver import DevElasticsearch
+from bandcrawler.search.client import make_client
+from bandcrawler.search.index import ConcertIndex
+from tests.e2e.conftest import register_demo_bands
+from tests.support.commands import Deployment
+
+
+def test_with_elasticsearch_down_the_crawl_finishes_and_resume_completes_it(tmp_path, site):
+    server = DevElasticsearch(tmp_path / "es")  # a free port, nothing listening yet
+    deployment = Deployment(f"sqlite:///{tmp_path / 'bandcrawler.db'}", server.url,
+                            "concerts")
+    register_demo_bands(deployment, site)
+
+    crawl = deployment.crawl("jsonld")
+
+    status = deployment.bandcrawler_json("saga", "status")
+    assert status["concerts"] == 42 and status["complete"] == 0
+    assert status["pending"] == {"index": 42}
+    assert all("unavailable" in r["reason"] for r in status["reasons"])
+    assert "Traceback" not in crawl.stderr
+    server.start()
+    try:
+        resumed = deployment.bandcrawler("saga", "resume")
+        assert "42 indexed" in resumed.stdout
+        assert deployment.bandcrawler_json("saga", "status")["complete"] == 42
+        index = ConcertIndex(make_client(server.url), "concerts")
+        index.refresh()
+        assert len(index.documents()) == 42
+        assert "0 concert(s)" in deployment.bandcrawler("saga", "resume").stdout
+    finally:
+        server.stop()
+
+
+def test_the_band_argument_limits_the_crawl_to_that_band(tmp_path, site, es_url):
+    alias = f"concerts-e2e-{uuid.uuid4().hex[:8]}"
+    deployment = Deployment(f"sqlite:///{tmp_path / 'bandcrawler.db'}", es_url, alias)
+    register_demo_bands(deployment, site)
+    deployment.crawl("jsonld", "-a", "band=Kodiak Static")
+    try:
+        hits = deployment.bandcrawler_json("search", "--from", "2000-01-01", "--limit", "100")
+        assert len(hits) == 10 and {h["band"] for h in hits} == {"Kodiak Static"}
+    finally:
+        ConcertIndex(make_client(es_url), alias).drop()
+
+
+def test_band_add_is_idempotent_and_a_second_website_adds_a_source(tmp_path, es_url):
+    deployment = Deployment(f"sqlite:///{tmp_path / 'bandcrawler.db'}", es_url, "unused")
+    deployment.bandcrawler("band", "add", "Nightjar Radio", "--website", "https://a.example/")
+    again = deployment.bandcrawler("band", "add", "Nightjar Radio", "--website",
+                                   "https://a.example/")
+    assert "already registered" in again.stdout
+    deployment.bandcrawler("band", "add", "Nightjar Radio", "--website", "https://b.example/")
+    assert deployment.bandcrawler_json("band", "list") == [{
+        "band_id": "nightjar-radio", "name": "Nightjar Radio",
+        "sources": {"website": ["https://a.example/", "https://b.example/"]}}]
+
+
+def test_bad_arguments_get_one_line_and_exit_code_2(tmp_path, es_url):
+    deployment = Deployment(f"sqlite:///{tmp_path / 'bandcrawler.db'}", es_url, "unused")
+    for args in (("search", "--radius", "far"), ("search", "--from", "tomorrow"),
+                 ("search", "--lat", "48.8"), ("frobnicate",), ("band", "add")):
+        done = deployment.bandcrawler(*args, check=False)
+        assert done.returncode == 2, args
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert done.stderr.startswith("bandcrawler"), done.stderr
