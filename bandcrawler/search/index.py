@@ -100,9 +100,10 @@ class ConcertIndex:
         return owners[0] if owners else None
 
     def drop(self) -> list[str]:
-        """Delete every versioned index of the alias (and so the alias): a fresh start."""
+        """Delete every versioned index of the alias (so the alias too) and its template."""
         names = self._versioned_indices()
         self._delete(names)
+        self.client.options(ignore_status=404).indices.delete_index_template(name=self.alias)
         return names
 
     def refresh(self, index: str | None = None) -> None:

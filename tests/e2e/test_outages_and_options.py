@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from bandcrawler.devserver import DevElasticsearch
@@ -9,6 +10,7 @@ from bandcrawler.search.client import make_client
 from bandcrawler.search.index import ConcertIndex
 from tests.e2e.conftest import register_demo_bands
 from tests.support.commands import Deployment
+from tests.support.servers import handler_server
 
 
 def test_with_elasticsearch_down_the_crawl_finishes_and_resume_completes_it(tmp_path, site):
@@ -69,3 +71,47 @@ def test_bad_arguments_get_one_line_and_exit_code_2(tmp_path, es_url):
         assert done.returncode == 2, args
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert done.stderr.startswith("bandcrawler"), done.stderr
+
+
+def test_with_the_geocoder_failing_concerts_are_kept_and_resume_locates_them(
+        tmp_path, site, es_url):
+    answers = {"mode": "fail"}
+
+    def nominatim(request):
+        if answers["mode"] == "fail":
+            request.send_error(503)
+            return
+        body = json.dumps([{"lat": "48.8566", "lon": "2.3522", "display_name": "Somewhere",
+                            "class": "place", "type": "city", "addresstype": "city"}])
+        request.send_response(200)
+        request.send_header("Content-Type", "application/json")
+        request.end_headers()
+        request.wfile.write(body.encode())
+
+    alias = f"concerts-e2e-{uuid.uuid4().hex[:8]}"
+    with handler_server(nominatim) as geocoder_url:
+        deployment = Deployment(f"sqlite:///{tmp_path / 'bandcrawler.db'}", es_url, alias)
+        deployment.env.update({
+            "BANDCRAWLER_GEOCODER": "nominatim",
+            "BANDCRAWLER_GEOCODER_OPTIONS": json.dumps(
+                {"domain": geocoder_url.removeprefix("http://"), "scheme": "http"}),
+            "BANDCRAWLER_GEOCODER_MIN_DELAY": "0",
+            "ELASTICSEARCH_PASSWORD": "do-not-print-me",
+        })
+        register_demo_bands(deployment, site)
+        crawl = deployment.crawl("jsonld")
+        try:
+            status = deployment.bandcrawler_json("saga", "status")
+            assert status["concerts"] == 42
+            assert status["pending"]["geocode"] > 0
+            assert any("unavailable" in r["reason"] for r in status["reasons"])
+            assert "do-not-print-me" not in crawl.stderr + crawl.stdout
+            persisted = deployment.bandcrawler_json("search", "--from", "2000-01-01",
+                                                    "--limit", "100")
+            assert len(persisted) == 42  # recorded, persisted and indexed all the same
+
+            answers["mode"] = "answer"
+            deployment.bandcrawler("saga", "resume")
+            assert deployment.bandcrawler_json("saga", "status")["complete"] == 42
+        finally:
+            ConcertIndex(make_client(es_url), alias).drop()

@@ -18,20 +18,11 @@ from tests.support.servers import free_port
 
 
 @pytest.fixture
-def client(es_url):
-    es = make_client(es_url)
-    yield es
-    es.close()
-
-
-@pytest.fixture
 def concert_index(client, index_alias):
     index = ConcertIndex(client, index_alias)
     index.ensure()
     yield index
-    for name in client.indices.get_alias(index=f"{index_alias}-v*"):
-        client.options(ignore_status=404).indices.delete(index=name)
-    client.options(ignore_status=404).indices.delete_index_template(name=index_alias)
+    index.drop()
 
 
 def test_flush_indexes_documents_with_the_stream_version(client, concert_index):

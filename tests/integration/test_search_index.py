@@ -10,13 +10,6 @@ from bandcrawler.search.index import ConcertIndex, load_template
 
 
 @pytest.fixture
-def client(es_url):
-    es = make_client(es_url)
-    yield es
-    es.close()
-
-
-@pytest.fixture
 def concert_index(client, index_alias):
     index = ConcertIndex(client, index_alias)
     yield index
@@ -125,6 +118,4 @@ def _write(client, target: str, concert_id: str, version: int = 1) -> None:
 
 def _drop(client, alias: str) -> None:
     """Delete what a test made (destructive requests need names, not wildcards)."""
-    for name in client.indices.get_alias(index=f"{alias}-v*"):
-        client.options(ignore_status=404).indices.delete(index=name)
-    client.options(ignore_status=404).indices.delete_index_template(name=alias)
+    ConcertIndex(client, alias).drop()

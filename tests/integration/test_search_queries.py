@@ -55,17 +55,8 @@ def alias(es_url):
     assert not indexer.flush().failed
     index.refresh()
     yield index.alias
-    for name in client.indices.get_alias(index=f"{index.alias}-v*"):
-        client.options(ignore_status=404).indices.delete(index=name)
-    client.options(ignore_status=404).indices.delete_index_template(name=index.alias)
+    index.drop()
     client.close()
-
-
-@pytest.fixture
-def client(es_url):
-    es = make_client(es_url)
-    yield es
-    es.close()
 
 
 def _ids(client, alias, **filters) -> list[str]:
