@@ -94,8 +94,9 @@ def format_hits(hits) -> str:
                      venue.get("name") or "", venue.get("city") or "",
                      venue.get("country") or "", s.get("status") or "", km))
     widths = [min(max(len(r[i]) for r in rows), 32) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell[:w].ljust(w) for cell, w in zip(r, widths)).rstrip()
-                     for r in rows)
+    lines = ("  ".join(cell[:w].ljust(w) for cell, w in zip(r, widths, strict=True))
+             for r in rows)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def saga(app: Bandcrawler, args: argparse.Namespace) -> int:

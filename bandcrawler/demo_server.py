@@ -32,7 +32,7 @@ def _resource(path: str) -> Traversable | None:
 class _Handler(http.server.BaseHTTPRequestHandler):
     today: date = date.today()
 
-    def do_GET(self):  # noqa: N802 - stdlib name
+    def do_GET(self):
         resource = _resource(self.path)
         if resource is None:
             self.send_error(404)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -132,5 +132,5 @@ def _reason_of(error: str | None) -> str:
 
 def _retry_at(attempts: int) -> str:
     delay = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
-    return (datetime.now(timezone.utc) + delay).isoformat(timespec="seconds").replace(
+    return (datetime.now(UTC) + delay).isoformat(timespec="seconds").replace(
         "+00:00", "Z")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,7 +64,7 @@ class Concert:
             raise ValueError(f"a concert cannot apply {type(event).__name__}")
         handler(event)
         self.version = version
-        self.updated_at = event.at
+        self.updated_at = event.at  # type: ignore[attr-defined]  # every concert event has it
 
     def _on_ConcertAnnounced(self, e: ev.ConcertAnnounced) -> None:  # noqa: N802
         self.band_id, self.band, self.details = e.band_id, e.band, dict(e.details)
@@ -114,8 +113,8 @@ class Concert:
         """Date and time at the venue. A source that gives an offset fixes the instant; in
         the venue's own zone it may fall on another time, or day ("00:30Z" in New York)."""
         d = self.details
-        instant = self.starts_at if d.get("utc_offset") and self.timezone else None
-        if instant:
+        instant = self.starts_at if d.get("utc_offset") else None
+        if instant and self.timezone:
             found = local_at(instant, self.timezone)
             if found:
                 return found
@@ -190,8 +189,8 @@ def decide_geocoding_failed(concert: Concert, reason: str, now: str) -> list[ev.
 
 def listing_from(fields: dict[str, Any]) -> Listing:
     """Build a Listing from a cleaned item's fields."""
-    known = {f.name for f in dataclasses.fields(Listing)} - {"details"}
     return Listing(
-        **{k: fields.get(k) for k in known},
+        band_id=fields["band_id"], band=fields["band"], source=fields["source"],
+        source_id=fields.get("source_id"), status=fields.get("status") or "scheduled",
         details={k: fields.get(k) for k in DETAIL_FIELDS},
     )

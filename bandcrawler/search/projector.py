@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+
 from bandcrawler.domain.concert import Concert
-from bandcrawler.domain.view import concert_document
 from bandcrawler.domain.events import event_from
+from bandcrawler.domain.view import concert_document
 from bandcrawler.saga import SagaStore
 from bandcrawler.search.bulk import BulkIndexer, FlushResult
 from bandcrawler.search.index import ConcertIndex

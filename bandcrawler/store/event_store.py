@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select
@@ -41,7 +41,7 @@ class StoredEvent:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 class EventStore:
@@ -58,7 +58,7 @@ class EventStore:
         if actual != expected_version:
             raise ConcurrencyError(stream_id, expected_version, actual)
         now = utc_now()
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"stream_id": stream_id, "version": expected_version + i, "type": e.type,
              "data": e.data, "meta": e.meta, "recorded_at": now}
             for i, e in enumerate(new, start=1)
@@ -66,9 +66,13 @@ class EventStore:
         stored = []
         try:
             with conn.begin_nested():
-                for row in rows:
-                    position = conn.execute(insert(events).values(row)).inserted_primary_key[0]
-                    stored.append(StoredEvent(position=position, **row))
+                for row, event in zip(rows, new, strict=True):
+                    position = conn.execute(
+                        insert(events).values(row).returning(events.c.position)).scalar_one()
+                    stored.append(StoredEvent(
+                        position=position, stream_id=stream_id,
+                        version=row["version"], type=event.type, data=event.data,
+                        meta=event.meta, recorded_at=now))
         except IntegrityError as exc:
             raise ConcurrencyError(stream_id, expected_version) from exc
         return stored

@@ -51,7 +51,7 @@ def search(deployment: Deployment, *args: str) -> list[dict]:
 
 
 def test_the_crawl_records_each_concert_once(crawled):
-    deployment, database_url, crawl = crawled
+    _, database_url, crawl = crawled
     assert _count(database_url, concerts) == CONCERTS
     assert stat(crawl, "bandcrawler/pages") == 9
     assert stat(crawl, "item_scraped_count") == CONCERTS + 1  # the duplicate is one concert

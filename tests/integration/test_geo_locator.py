@@ -263,7 +263,7 @@ def test_the_offline_locator_answers_city_level_without_a_cache():
     assert result.precision == "city"
     assert (result.timezone, result.country) == ("America/Chicago", "US")
     assert locator.locate_place("Berlin, Germany").timezone == "Europe/Berlin"
-    with pytest.raises(GeocodingError, match="^not_found: no match for 'Atlantis, ZZ'$"):
+    with pytest.raises(GeocodingError, match=r"^not_found: no match for 'Atlantis, ZZ'$"):
         locator.locate_place("Atlantis, ZZ")
     with pytest.raises(GeocodingError) as caught:
         locator.locate(address="1 Main St")  # offline is city-level only

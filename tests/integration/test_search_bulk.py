@@ -123,7 +123,7 @@ def fake_bulk_server(throttle_first: int) -> Iterator[tuple[str, list[str]]]:
     attempts: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - stdlib name
+        def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             attempts.append(self.path)
             if len(attempts) <= throttle_first:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bandcrawler.search.bulk import BulkIndexer
-from bandcrawler.search.client import make_client
 from bandcrawler.search.index import ConcertIndex, load_template
 
 

@@ -13,8 +13,14 @@ from pathlib import Path
 from bandcrawler.devserver import DevElasticsearch, free_port, wait_for_http
 
 NoidaElasticsearch = DevElasticsearch
-__all__ = ["NoidaElasticsearch", "free_port", "wait_for_http", "static_server",
-           "handler_server", "elasticsearch_url_from_env"]
+__all__ = [
+    "NoidaElasticsearch",
+    "elasticsearch_url_from_env",
+    "free_port",
+    "handler_server",
+    "static_server",
+    "wait_for_http",
+]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -42,7 +48,7 @@ def handler_server(handle: Callable[[http.server.BaseHTTPRequestHandler], None])
     """Serve every request with `handle(request_handler)`; yields the base URL."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        do_GET = do_POST = do_PUT = lambda self: handle(self)  # noqa: E731,N815
+        do_GET = do_POST = do_PUT = lambda self: handle(self)  # noqa: N815
 
         def log_message(self, format, *args):  # noqa: A002
             pass

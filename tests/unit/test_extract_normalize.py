@@ -118,7 +118,8 @@ def test_parse_start_keeps_local_date_and_time_as_written_and_the_offset_apart(v
 
 @pytest.mark.parametrize(
     "value",
-    ["TBA", "", "   ", None, "May 1, 2026", "2026-02-30", "2026-05-01T25:00", "2026-05-01T20:00+19:00"],
+    ["TBA", "", "   ", None, "May 1, 2026", "2026-02-30", "2026-05-01T25:00",
+     "2026-05-01T20:00+19:00"],
 )
 def test_parse_start_raises_on_what_is_not_a_date(value):
     with pytest.raises(ValueError):
