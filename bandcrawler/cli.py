@@ -57,7 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
                                         parser_class=_Parser)
     add = band_commands.add_parser("add", help="register a band or add sources to it")
     add.add_argument("name")
-    add.add_argument("--website", action="append", default=[], metavar="URL")
+    add.add_argument("--website", action="append", default=[], metavar="URL",
+                     help="a page with schema.org events (repeatable)")
+    add.add_argument("--ical", action="append", default=[], metavar="URL",
+                     help="an iCalendar feed (repeatable)")
+    add.add_argument("--bandsintown", action="append", default=[], metavar="ARTIST",
+                     help="the artist name on Bandsintown")
+    add.add_argument("--musicbrainz", action="append", default=[], metavar="MBID",
+                     help="the MusicBrainz artist id")
     band_list = band_commands.add_parser("list", help="list registered bands")
     band_list.add_argument("--json", action="store_true")
 

@@ -35,7 +35,8 @@ def band(app: Bandcrawler, args: argparse.Namespace) -> int:
     from bandcrawler.services.bands import list_bands, register_band
 
     if args.band_command == "add":
-        sources = [("website", url) for url in args.website]
+        sources = [(kind, value) for kind in ("website", "ical", "bandsintown", "musicbrainz")
+                   for value in getattr(args, kind)]
         try:
             band_id, appended = register_band(app.store, app.write_model, args.name, sources)
         except ValueError as exc:

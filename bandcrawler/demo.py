@@ -29,7 +29,11 @@ def run_demo(directory: str, overrides: dict[str, Any]) -> int:
         **overrides,
     })
     es_server = None
-    if not os.environ.get("ELASTICSEARCH_URL") and "ELASTICSEARCH_URL" not in overrides:
+    own_server = not os.environ.get("ELASTICSEARCH_URL") and "ELASTICSEARCH_URL" not in overrides
+    if not own_server and "BANDCRAWLER_INDEX" not in overrides:
+        # Someone else's cluster: keep to an alias of the demo's own, which it may reset.
+        settings.set("BANDCRAWLER_INDEX", "concerts-demo", priority="cmdline")
+    if own_server:
         es_server = DevElasticsearch(work / "elasticsearch", port=free_port(9200))
         es_server.start()
         print(f"Local Elasticsearch-compatible server (noida-db) at {es_server.url}")
@@ -39,7 +43,9 @@ def run_demo(directory: str, overrides: dict[str, Any]) -> int:
         app = Bandcrawler(Config.from_settings(settings))
         try:
             # The database is new, so its stream versions start again: so must the index.
-            app.read_model.index.drop()
+            dropped = app.read_model.index.drop()
+            if dropped:
+                print(f"Reset the demo's index {app.config.index_alias!r}")
             _register_demo_bands(app, site)
             stats = _crawl(settings)
             _report(app, stats)

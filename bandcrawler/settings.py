@@ -47,6 +47,13 @@ BANDCRAWLER_INDEX = os.environ.get("BANDCRAWLER_INDEX", "concerts")
 BANDCRAWLER_BULK_MAX_DOCS = 500
 BANDCRAWLER_BULK_MAX_AGE = 5.0  # seconds a document may wait in the bulk buffer
 
+# Tour-date APIs. The app id is a secret: it is never logged.
+BANDSINTOWN_API_URL = os.environ.get("BANDSINTOWN_API_URL", "https://rest.bandsintown.com")
+BANDSINTOWN_APP_ID = os.environ.get("BANDSINTOWN_APP_ID", "")
+MUSICBRAINZ_API_URL = os.environ.get("MUSICBRAINZ_API_URL", "https://musicbrainz.org/ws/2")
+# MusicBrainz asks for a User-Agent with a way to contact the operator.
+MUSICBRAINZ_CONTACT = os.environ.get("MUSICBRAINZ_CONTACT", "bandcrawler@example.org")
+
 # Geocoding: "offline" (GeoNames, no network) or any geopy service name ("nominatim", ...),
 # with its options as JSON, e.g. '{"domain": "nominatim.example.org"}'.
 BANDCRAWLER_GEOCODER = os.environ.get("BANDCRAWLER_GEOCODER", "offline")
