@@ -43,7 +43,8 @@ def parse_events(body: bytes | str, url: str) -> Iterator[dict[str, Any] | Rejec
         try:
             data = load_block(script.text_content())
         except ValueError as error:
-            yield Rejected("broken_jsonld", f"script #{number} on {url}: {error}")
+            yield Rejected("broken_jsonld", f"script #{number} on {url}: {error}",
+                           whole_page=True)
             continue
         if data is not None:
             blocks.append(data)

@@ -1,11 +1,13 @@
-"""What every band-source spider shares: which bands to crawl, and counting rejected input."""
+"""What every band-source spider shares: which bands to crawl, requests that report failure,
+and counting rejected input."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import scrapy
+from twisted.python.failure import Failure
 
 from bandcrawler.app import Bandcrawler
 from bandcrawler.config import Config
@@ -15,13 +17,20 @@ from bandcrawler.services.bands import BandView, list_bands
 
 class BandSourceSpider(scrapy.Spider):
     """Crawls the sources of kind `source_kind` of every registered band (`-a band=NAME`
-    limits it to one)."""
+    limits it to one).
+
+    It remembers which bands' sources could not be read completely (a request failed, an
+    answer could not be parsed): `complete_bands()` are the others, whose listings this crawl
+    saw whole.
+    """
 
     source_kind = ""
 
     def __init__(self, *args: Any, band: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.band_name = band
+        self.crawled_bands: set[str] = set()
+        self.incomplete_bands: set[str] = set()
 
     def bands(self) -> list[BandView]:
         app = Bandcrawler(Config.from_settings(self.settings))
@@ -32,7 +41,25 @@ class BandSourceSpider(scrapy.Spider):
         if not found:
             self.logger.warning("No registered band has a %s source%s", self.source_kind,
                                 f" and the name {self.band_name!r}" if self.band_name else "")
+        self.crawled_bands.update(b.band_id for b in found)
         return found
+
+    def complete_bands(self) -> set[str]:
+        return self.crawled_bands - self.incomplete_bands
+
+    def band_request(self, url: str, band: BandView, callback: Callable, **kwargs: Any
+                     ) -> scrapy.Request:
+        """A request for one band's source; if it fails, that band's listing is incomplete."""
+        cb_kwargs = {"band": band, **kwargs.pop("cb_kwargs", {})}
+        return scrapy.Request(url, callback=callback, errback=self._band_failed,
+                              cb_kwargs=cb_kwargs, **kwargs)
+
+    def _band_failed(self, failure: Failure) -> None:
+        band = failure.request.cb_kwargs["band"]
+        self.incomplete_bands.add(band.band_id)
+        self.crawler.stats.inc_value(f"bandcrawler/source_errors/{self.source_kind}")
+        self.logger.warning("Could not read %s for %s: %s", failure.request.url, band.name,
+                            failure.getErrorMessage())
 
     def emit(self, results: Iterable[dict | Rejected], band: BandView, url: str):
         """Items for the pipelines; rejected input is logged and counted, never raised."""
@@ -41,5 +68,7 @@ class BandSourceSpider(scrapy.Spider):
                 self.crawler.stats.inc_value(f"bandcrawler/dropped/{result.reason}")
                 self.logger.warning("Dropped from %s: %s (%s)", url, result.reason,
                                     result.detail)
+                if result.whole_page:
+                    self.incomplete_bands.add(band.band_id)
                 continue
             yield {**result, "band_id": band.band_id, "band": band.name}

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import scrapy
-
 from bandcrawler.extract.jsonld import next_page_urls, parse_events
 from bandcrawler.spiders.base import BandSourceSpider
 
@@ -17,7 +15,7 @@ class JsonLdSpider(BandSourceSpider):
     async def start(self):
         for band in self.bands():
             for url in band.sources["website"]:
-                yield scrapy.Request(url, callback=self.parse_page, cb_kwargs={"band": band})
+                yield self.band_request(url, band, self.parse_page)
 
     def parse_page(self, response, band):
         self.crawler.stats.inc_value("bandcrawler/pages")
@@ -25,4 +23,4 @@ class JsonLdSpider(BandSourceSpider):
         site = urlsplit(response.url).netloc
         for url in next_page_urls(response.body, response.url):
             if urlsplit(url).netloc == site:  # pagination stays within the band's site
-                yield response.follow(url, callback=self.parse_page, cb_kwargs={"band": band})
+                yield self.band_request(response.urljoin(url), band, self.parse_page)
