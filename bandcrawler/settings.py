@@ -33,6 +33,10 @@ ITEM_PIPELINES = {
     "bandcrawler.pipelines.saga.SagaPipeline": 600,
 }
 
+EXTENSIONS = {
+    "bandcrawler.extensions.UnlistingExtension": 500,
+}
+
 # The event store and write model: any SQLAlchemy URL. With SQLite, prefer an absolute path.
 BANDCRAWLER_DATABASE_URL = os.environ.get("BANDCRAWLER_DATABASE_URL", "sqlite:///bandcrawler.db")
 

@@ -37,15 +37,30 @@ class Listing:
         return venue.get("city") or venue.get("name")
 
 
+# Which source's word counts when sources disagree on a field: the band's own website first,
+# then its own feed, then the tour-date API, then the community database.
+SOURCE_PRIORITY = ("jsonld", "ical", "bandsintown", "musicbrainz")
+
+
+def _rank(source: str) -> int:
+    return SOURCE_PRIORITY.index(source) if source in SOURCE_PRIORITY else len(SOURCE_PRIORITY)
+
+
 @dataclass
 class Concert:
+    """What every source said of one concert, and the merged picture users see.
+
+    Each source's listing is kept apart (`listings`, `statuses`), so a re-crawl of one source
+    is compared with what that source said before, never with another source's word.
+    """
+
     concert_id: str
     band_id: str = ""
     band: str = ""
     version: int = 0
-    details: dict[str, Any] = field(default_factory=dict)
-    status: str = "scheduled"
-    sources: list[str] = field(default_factory=list)
+    listings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    statuses: dict[str, str] = field(default_factory=dict)
+    unlisted: set[str] = field(default_factory=set)
     location: tuple[float, float] | None = None
     geo_precision: str | None = None
     timezone: str | None = None
@@ -62,25 +77,30 @@ class Concert:
             handler = self._on_status
         if handler is None:
             raise ValueError(f"a concert cannot apply {type(event).__name__}")
+        place_before = self._place()
         handler(event)
+        if self._place() != place_before:  # moved: a location found for the old place is void
+            self.location = self.geo_precision = self.timezone = self.located_country = None
         self.version = version
         self.updated_at = event.at  # type: ignore[attr-defined]  # every concert event has it
 
     def _on_ConcertAnnounced(self, e: ev.ConcertAnnounced) -> None:  # noqa: N802
-        self.band_id, self.band, self.details = e.band_id, e.band, dict(e.details)
-        self.sources = [e.source]
+        self.band_id, self.band = e.band_id, e.band
+        self.listings[e.source] = dict(e.details)
         self.first_seen = e.at
 
-    def _on_ConcertDetailsChanged(self, e: ev.ConcertDetailsChanged) -> None:  # noqa: N802
-        self.details = {**self.details, **e.changes}
-        if any(f in e.changes for f in PLACE_FIELDS):
-            self.location = self.geo_precision = self.timezone = self.located_country = None
-
     def _on_ConcertListedBySource(self, e: ev.ConcertListedBySource) -> None:  # noqa: N802
-        self.sources = [*self.sources, e.source]
+        self.listings[e.source] = dict(e.details)
+        self.unlisted.discard(e.source)
+
+    def _on_ConcertDetailsChanged(self, e: ev.ConcertDetailsChanged) -> None:  # noqa: N802
+        self.listings[e.source] = {**self.listings.get(e.source, {}), **e.changes}
+
+    def _on_ConcertUnlisted(self, e: ev.ConcertUnlisted) -> None:  # noqa: N802
+        self.unlisted.add(e.source)
 
     def _on_status(self, e: ev.ConcertStatusChanged) -> None:
-        self.status = e.status
+        self.statuses[e.source] = e.status
 
     def _on_ConcertGeocoded(self, e: ev.ConcertGeocoded) -> None:  # noqa: N802
         self.location = (e.latitude, e.longitude)
@@ -90,6 +110,51 @@ class Concert:
 
     def _on_ConcertGeocodingFailed(self, e: ev.ConcertGeocodingFailed) -> None:  # noqa: N802
         self.geocoding_error = e.reason
+
+    # -- the merged picture ------------------------------------------------------------------
+
+    @property
+    def sources(self) -> list[str]:
+        """Every source that has listed the concert, best first."""
+        return sorted(self.listings, key=_rank)
+
+    @property
+    def listed(self) -> bool:
+        """False once every source that listed the concert has stopped listing it."""
+        return any(source not in self.unlisted for source in self.listings)
+
+    def _voices(self) -> list[str]:
+        """The sources whose word counts: those listing it now (else all), best first."""
+        current = [s for s in self.sources if s not in self.unlisted]
+        return current or self.sources
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """Each field from the best source that gives it; a venue counts as one field."""
+        merged: dict[str, Any] = {}
+        for name in DETAIL_FIELDS:
+            values = [self.listings[s].get(name) for s in self._voices()]
+            if name == "venue":
+                values = sorted(values, key=lambda v: not (v or {}).get("city"))
+            merged[name] = next((v for v in values if v not in (None, "", [], {})), None)
+        # Date and time belong together: take them from one source.
+        timed = next((self.listings[s] for s in self._voices()
+                      if self.listings[s].get("local_date")), {})
+        for name in ("local_date", "local_time", "utc_offset"):
+            merged[name] = timed.get(name)
+        return merged
+
+    @property
+    def status(self) -> str:
+        """A cancellation from any source counts; otherwise the best source's word."""
+        said = [self.statuses.get(s, "scheduled") for s in self._voices()]
+        if "cancelled" in said:
+            return "cancelled"
+        return said[0] if said else "scheduled"
+
+    def _place(self) -> tuple[Any, Any]:
+        details = self.details if self.listings else {}
+        return details.get("venue"), details.get("source_location")
 
     # -- derived state -------------------------------------------------------------------
 
@@ -144,29 +209,35 @@ def replay(concert_id: str, stored: list[tuple[ev.DomainEvent, int]]) -> Concert
 
 
 def decide_listing(concert: Concert, listing: Listing, now: str) -> list[ev.DomainEvent]:
-    """The events that a listing adds to what is known of the concert; none if nothing new."""
-    cid = concert.concert_id
+    """What a source's listing adds to what that source said before; nothing if nothing new."""
+    cid, source = concert.concert_id, listing.source
+    details = {name: listing.details.get(name) for name in DETAIL_FIELDS}
+    decided: list[ev.DomainEvent] = []
     if concert.version == 0:
-        decided: list[ev.DomainEvent] = [
-            ev.ConcertAnnounced(cid, listing.band_id, listing.band, listing.source,
-                                dict(listing.details), now)
-        ]
-        if listing.status != "scheduled":
-            decided.append(ev.STATUS_EVENTS[listing.status](cid, listing.source, now))
-        return decided
-    decided = []
-    if listing.source not in concert.sources:
-        decided.append(ev.ConcertListedBySource(cid, listing.source, now))
-    changes = {
-        name: value
-        for name, value in listing.details.items()
-        if name in DETAIL_FIELDS and concert.details.get(name) != value
-    }
-    if changes:
-        decided.append(ev.ConcertDetailsChanged(cid, listing.source, changes, now))
-    if listing.status != concert.status:
-        decided.append(ev.STATUS_EVENTS[listing.status](cid, listing.source, now))
+        decided.append(ev.ConcertAnnounced(cid, listing.band_id, listing.band, source, details,
+                                           now))
+    elif source not in concert.listings or source in concert.unlisted:
+        decided.append(ev.ConcertListedBySource(cid, source, details, now))
+    else:
+        said = concert.listings[source]
+        changes = {name: value for name, value in details.items() if said.get(name) != value}
+        if changes:
+            decided.append(ev.ConcertDetailsChanged(cid, source, changes, now))
+    if listing.status != concert.statuses.get(source, "scheduled"):
+        decided.append(ev.STATUS_EVENTS[listing.status](cid, source, now))
     return decided
+
+
+def decide_unlisted(concert: Concert, source: str, today: str,
+                    now: str) -> list[ev.DomainEvent]:
+    """A source's complete listing no longer holds this upcoming concert: say so, once.
+
+    Past concerts drop off listings as a matter of course; they are left alone.
+    """
+    listed_by_source = source in concert.listings and source not in concert.unlisted
+    if not listed_by_source or concert.local_date < today:
+        return []
+    return [ev.ConcertUnlisted(concert.concert_id, source, now)]
 
 
 def decide_geocoded(concert: Concert, latitude: float, longitude: float, precision: str,

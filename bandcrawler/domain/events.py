@@ -54,7 +54,17 @@ class ConcertDetailsChanged(DomainEvent):
 
 @dataclass(frozen=True)
 class ConcertListedBySource(DomainEvent):
-    """A further source lists a concert that is already known."""
+    """A further source lists a known concert (or lists again one it had unlisted)."""
+
+    concert_id: str
+    source: str
+    details: dict[str, Any]
+    at: str
+
+
+@dataclass(frozen=True)
+class ConcertUnlisted(DomainEvent):
+    """A source that listed an upcoming concert no longer does, after a complete crawl."""
 
     concert_id: str
     source: str
@@ -126,8 +136,9 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.__name__: cls
     for cls in (
         BandRegistered, BandSourceAdded, ConcertAnnounced, ConcertDetailsChanged,
-        ConcertListedBySource, ConcertCancelled, ConcertPostponed, ConcertRescheduled,
-        ConcertMovedOnline, ConcertReinstated, ConcertGeocoded, ConcertGeocodingFailed,
+        ConcertListedBySource, ConcertUnlisted, ConcertCancelled, ConcertPostponed,
+        ConcertRescheduled, ConcertMovedOnline, ConcertReinstated, ConcertGeocoded,
+        ConcertGeocodingFailed,
     )
 }
 

@@ -22,6 +22,7 @@ def concert_document(concert: Concert) -> dict[str, Any]:
         "local_time": concert.local_time,
         "timezone": concert.timezone,
         "status": concert.status,
+        "listed": concert.listed,
         "venue": {k: venue.get(k) for k in ("name", "address", "city", "region", "country")},
         "location": {"lat": lat_lon[0], "lon": lat_lon[1]} if lat_lon else None,
         "geo_precision": concert.geo_precision,

@@ -10,12 +10,16 @@ from bandcrawler.services.concerts import geocode_concert
 from bandcrawler.store.tables import concerts
 
 
-def resume_pending(app, *, due_only: bool = False) -> dict[str, Any]:
-    """Run geocode, persist and index again for pending concerts (all, or those due).
+def resume_pending(app, *, due_only: bool = False,
+                   concert_ids: list[str] | None = None) -> dict[str, Any]:
+    """Run geocode, persist and index again for pending concerts (all, those due, or these).
 
     Idempotent: a step already done is a no-op, and documents carry their version.
     """
     states = app.saga.pending(due_only=due_only)
+    if concert_ids is not None:
+        wanted = set(concert_ids)
+        states = [s for s in states if s.concert_id in wanted]
     ids = [s.concert_id for s in states]
     for state in states:
         if state.pending_step == "geocode":

@@ -79,6 +79,7 @@ concerts = Table(
     Column("timezone", String(64)),
     Column("starts_at", String(40)),
     Column("status", String(20), nullable=False),
+    Column("listed", Boolean, nullable=False, default=True),
     Column("venue_name", String(300)),
     Column("venue_address", String(500)),
     Column("venue_city", String(200)),

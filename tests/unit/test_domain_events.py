@@ -18,7 +18,9 @@ SAMPLES: dict[str, ev.DomainEvent] = {
         "c", "b", "B", "jsonld",
         {"local_date": "2025-03-14", "venue": {"city": "Paris"}, "lineup": ["B", "C"]}, AT),
     "ConcertDetailsChanged": ev.ConcertDetailsChanged("c", "jsonld", {"local_time": "21:00"}, AT),
-    "ConcertListedBySource": ev.ConcertListedBySource("c", "bandsintown", AT),
+    "ConcertListedBySource": ev.ConcertListedBySource(
+        "c", "bandsintown", {"local_date": "2025-03-14", "venue": {"city": "Paris"}}, AT),
+    "ConcertUnlisted": ev.ConcertUnlisted("c", "bandsintown", AT),
     "ConcertCancelled": ev.ConcertCancelled("c", "jsonld", AT),
     "ConcertPostponed": ev.ConcertPostponed("c", "jsonld", AT),
     "ConcertRescheduled": ev.ConcertRescheduled("c", "jsonld", AT),

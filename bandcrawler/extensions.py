@@ -1,0 +1,68 @@
+"""Scrapy extensions: unlisting what a complete crawl of a source no longer lists."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
+
+from bandcrawler.pipelines.context import CrawlContext
+from bandcrawler.services.resume import resume_pending
+from bandcrawler.services.unlisting import unlist_missing
+
+logger = logging.getLogger(__name__)
+
+
+class UnlistingExtension:
+    """After a crawl that finished cleanly, the upcoming concerts a source listed before and
+    no longer lists get `ConcertUnlisted` (and are marked `listed: false` in the index).
+
+    Only bands whose source the spider read completely count (see BandSourceSpider); a crawl
+    that was cut short, or a band whose item failed in a pipeline, unlists nothing.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.seen: dict[str, set[str]] = defaultdict(set)
+        self.failed_bands: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> UnlistingExtension:
+        extension = cls(crawler)
+        crawler.signals.connect(extension._scraped, signal=signals.item_scraped)
+        crawler.signals.connect(extension._failed, signal=signals.item_error)
+        crawler.signals.connect(extension._closed, signal=signals.spider_closed)
+        return extension
+
+    def _scraped(self, item, response, spider) -> None:
+        self.seen[item["band_id"]].add(item["concert_id"])
+
+    def _failed(self, item, response, spider, failure) -> None:
+        if isinstance(item, dict) and item.get("band_id"):
+            self.failed_bands.add(item["band_id"])
+
+    def _closed(self, spider, reason: str):
+        complete_bands = getattr(spider, "complete_bands", None)
+        if reason != "finished" or complete_bands is None:
+            return None
+        return deferred_from_coro(self._unlist(spider, complete_bands() - self.failed_bands))
+
+    async def _unlist(self, spider, band_ids: set[str]) -> None:
+        context = CrawlContext.of(self.crawler)
+        app, today = context.app, datetime.now(UTC).date().isoformat()
+        meta = {"spider": spider.name, "job": self.crawler.settings.get("JOB_ID")}
+        unlisted: dict[str, int] = {}
+        for band_id in sorted(band_ids):
+            unlisted.update(await context.run("db", unlist_missing, app.store, band_id,
+                                              spider.name, self.seen[band_id], today, meta))
+        if not unlisted:
+            return
+        for concert_id, version in unlisted.items():
+            await context.run("db", app.saga.report, concert_id, version=version)
+        await context.run("es", resume_pending, app, concert_ids=list(unlisted))
+        self.crawler.stats.set_value("bandcrawler/concerts/unlisted", len(unlisted))
+        logger.info("%d concert(s) no longer listed by %s", len(unlisted), spider.name)
