@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
 from twisted.python.failure import Failure
@@ -13,6 +14,17 @@ from bandcrawler.app import Bandcrawler
 from bandcrawler.config import Config
 from bandcrawler.extract import Rejected
 from bandcrawler.services.bands import BandView, list_bands
+
+
+SECRET_PARAMETERS = ("app_id", "api_key", "apikey", "key", "token")
+
+
+def redact(url: str) -> str:
+    """The URL without secrets in its query string, for logs (Bandsintown's app_id, ...)."""
+    parts = urlsplit(url)
+    query = [(k, "***" if k.lower() in SECRET_PARAMETERS else v)
+             for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
 
 
 class BandSourceSpider(scrapy.Spider):
@@ -55,10 +67,11 @@ class BandSourceSpider(scrapy.Spider):
                               cb_kwargs=cb_kwargs, **kwargs)
 
     def _band_failed(self, failure: Failure) -> None:
-        band = failure.request.cb_kwargs["band"]
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errbacks
+        band = request.cb_kwargs["band"]
         self.incomplete_bands.add(band.band_id)
         self.crawler.stats.inc_value(f"bandcrawler/source_errors/{self.source_kind}")
-        self.logger.warning("Could not read %s for %s: %s", failure.request.url, band.name,
+        self.logger.warning("Could not read %s for %s: %s", redact(request.url), band.name,
                             failure.getErrorMessage())
 
     def emit(self, results: Iterable[dict | Rejected], band: BandView, url: str):
