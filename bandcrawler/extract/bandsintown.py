@@ -18,10 +18,10 @@ _PRIVATE_PARAMS = re.compile(r"^(?:app_id|came_from|utm_\w+)$", re.IGNORECASE)
 # How Bandsintown names a livestream's "venue" (its `type`, or its name).
 _ONLINE_TYPES = {"virtual", "online", "livestream", "stream", "streaming"}
 _ONLINE_NAMES = _ONLINE_TYPES | {"live stream", "streaming live", "online event", "virtual event"}
-# Status markers organisers write into titles and descriptions: "Cancelled: ...",
-# "... (Postponed)", "... - CANCELLED".
+# Status words, as organisers write them into titles and descriptions (see `_status`).
 _STATUS_WORD = r"(cancell?ed|postponed|rescheduled)"
 _LEADING = re.compile(rf"^\W*{_STATUS_WORD}\b", re.IGNORECASE)
+_LEADING_MARK = re.compile(rf"^\W*{_STATUS_WORD}\s*(?:[:!|/–—-]|$)", re.IGNORECASE)
 _BRACKETED = re.compile(rf"[(\[]\s*{_STATUS_WORD}\s*[)\]]", re.IGNORECASE)
 _SHOUTED = re.compile(r"\b(CANCELL?ED|POSTPONED|RESCHEDULED)\b")
 _DETAIL_LIMIT = 200
@@ -65,7 +65,9 @@ def event_item(event: dict[str, Any], source_url: str) -> dict[str, Any] | Rejec
         local_date, local_time, utc_offset = parse_start(start)
     except ValueError:
         return Rejected("bad_start_date", f"{what}: datetime {start!r}")
-    venue = event.get("venue") if isinstance(event.get("venue"), dict) else {}
+    venue = event.get("venue")
+    if not isinstance(venue, dict):
+        venue = {}
     online = _is_online(venue)
     return {
         "source": "bandsintown",
@@ -109,11 +111,12 @@ def _is_online(venue: dict[str, Any]) -> bool:
 def _status(title: str | None, description: str | None) -> str:
     """Bandsintown has no status field; organisers write it into the title or description.
 
-    Counted: a title that starts with the word, brackets it or shouts it ("Cancelled: ...",
-    "... (Postponed)", "... - CANCELLED"), and a description that starts with it or shouts
-    it. A word in passing ("the show was rescheduled from May") is not a status.
+    Counted: a title that starts with the word as a mark, brackets it or shouts it
+    ("Cancelled: ...", "... (Postponed)", "... - CANCELLED"), and a description that starts
+    with it ("Rescheduled from May; tickets remain valid") or shouts it. A word in passing
+    ("Cancelled Plans Tour", "the show was postponed from May") is not a status.
     """
-    checks = ((title, (_LEADING, _BRACKETED, _SHOUTED)), (description, (_LEADING, _SHOUTED)))
+    checks = ((title, (_LEADING_MARK, _BRACKETED, _SHOUTED)), (description, (_LEADING, _SHOUTED)))
     for text, patterns in checks:
         for pattern in patterns:
             match = pattern.search(text or "")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime
 import re
 import warnings
-from collections.abc import Iterator
+import zoneinfo
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from icalendar import Calendar, Component
+from icalendar import Calendar, Component, Timezone
 from icalendar.error import GloballyUniqueTZIDGuessed
 from icalendar.prop import vBroken
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from bandcrawler.extract import Rejected
 from bandcrawler.extract.normalize import clean_text, country_code, event_status
@@ -20,17 +22,29 @@ _VENUE_KEYS = (
     "venue_name", "venue_address", "venue_city", "venue_region", "venue_postal_code",
     "venue_country",
 )
+Zones = dict[str, Timezone]  # a feed's VTIMEZONE components by TZID
+
 _CALENDAR_START = re.compile(r"^\s*BEGIN:VCALENDAR\s*$", re.IGNORECASE | re.MULTILINE)
 _BLOCK_LINE = re.compile(r"^(BEGIN|END):(VEVENT|VTIMEZONE|VCALENDAR)\s*$", re.IGNORECASE)
-# "75011 Paris", "1017 SG Amsterdam" (postcode first) and "London SW9 9SL" (postcode last).
-_POSTCODE_CITY = re.compile(r"^(?P<postal>\d{4,5}(?: [A-Z]{2})?) (?P<city>\D+)$")
+# "75011 Paris", "1017 SG Amsterdam", "1200-019 Lisboa", "00-950 Warszawa", "111 29 Stockholm"
+# (postcode first) and "London SW9 9SL" (postcode last).
+_POSTCODE_CITY = re.compile(
+    r"^(?P<postal>\d{4,5}(?: [A-Z]{2})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3} \d{2}) (?P<city>\D+)$")
 _CITY_POSTCODE = re.compile(r"^(?P<city>\D+?) (?P<postal>[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2})$")
 # "NY 10003", "CA": a US state or Canadian province, with or without its ZIP code.
 _REGION_ZIP = re.compile(r"^(?P<region>[A-Z]{2})(?: (?P<postal>\d{5}(?:-\d{4})?))?$")
+# A house number starts a street address ("50 Bd Voltaire"), not a venue name ("9:30 Club").
+_HOUSE_NUMBER = re.compile(r"^\d+[A-Za-z]?(?:-\d+)?\s")
+# A street where a city belongs ("…, 1805 Geary Blvd"): the number is no postcode.
+_STREET_WORD = re.compile(
+    r"\b(?:street|road|rd|ave|avenue|blvd|boulevard|bd|drive|lane|rue|str|calle|via|rua|"
+    r"avenida)\b|(?:stra(?:ss|ß)e|weg|laan|gasse)\b",
+    re.IGNORECASE,
+)
 _VENUE_WORD = re.compile(
     r"\b(?:club|hall|arena|theat(?:er|re)|th[ée][âa]tre|bar|pub|stadium|stadion|ballroom|"
-    r"cigale|caf[ée]|room|house|centre|center|church|kirche|salle|sala|lounge|academy|"
-    r"palace|palais|zenith|z[ée]nith|bataclan|olympia)\b|^(?:the|le|la|les|l'|das|der|het) ",
+    r"caf[ée]|room|house|centre|center|church|kirche|salle|sala|lounge|academy|"
+    r"palace|palais|z[ée]nith|olympia)\b|^(?:the|le|la|les|l'|das|der|het) ",
     re.IGNORECASE,
 )
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -58,26 +72,25 @@ def parse_events(body: bytes | str, url: str) -> Iterator[dict[str, Any] | Rejec
         yield Rejected("bad_feed", f"{url}: not an iCalendar feed ({_preview(text)})",
                        whole_page=True)
         return
-    components = _parse_calendar(text)
-    if components is None:
-        components = list(_parse_blocks(text, url))
+    events, zones = _parse_calendar(text) or _parse_blocks(text, url)
     seen: list[dict[str, Any] | Rejected] = []
-    for component in components:
-        item = component if isinstance(component, Rejected) else event_item(component, url)
+    for event in events:
+        item = event if isinstance(event, Rejected) else event_item(event, url, zones)
         if item not in seen:  # one event exported twice is one concert
             seen.append(item)
             yield item
 
 
-def event_item(event: Component, feed_url: str) -> dict[str, Any] | Rejected:
-    """The concert item for one VEVENT, or why it cannot be one."""
+def event_item(event: Component, feed_url: str, zones: Zones | None = None
+               ) -> dict[str, Any] | Rejected:
+    """The concert item for one VEVENT, or why it cannot be one; `zones` are the feed's
+    VTIMEZONE components by TZID."""
     title = clean_text(_str(event.get("SUMMARY")))
     start = _start(event)
     if start is None:
         return Rejected("missing_start_date", f"{title!r} in {feed_url}")
     if not isinstance(start, datetime.date):
-        return Rejected("bad_start_date",
-                        f"{title!r} in {feed_url}: DTSTART {start!r}")
+        return Rejected("bad_start_date", f"{title!r} in {feed_url}: DTSTART {start!r}")
     location = clean_text(_str(event.get("LOCATION")))
     online = bool(location and _ONLINE.match(location))
     if location and not online:
@@ -92,7 +105,7 @@ def event_item(event: Component, feed_url: str) -> dict[str, Any] | Rejected:
         "source_id": _source_id(event) or url,
         "source_url": feed_url,
         "title": title,
-        **_local_start(start),
+        **_local_start(start, _tzid(event), zones or {}),
         "status": event_status(_str(event.get("STATUS"))),
         **venue,
         **_geo(event.get("GEO")),
@@ -113,7 +126,8 @@ def venue_from_location(text: str) -> dict[str, str | None]:
     Paris") or behind ("London SW9 9SL") split off; the first part is the venue name unless
     it starts with a house number; what lies between is the street address. One part alone is
     the venue name, or the city when a country or region followed it ("Paris, France").
-    A last part that still holds digits ("50 Bd Voltaire") is address, not city.
+    A last part that still holds digits ("50 Bd Voltaire", "1805 Geary Blvd") is address,
+    not city.
     """
     venue: dict[str, str | None] = dict.fromkeys(_VENUE_KEYS)
     parts = [p.strip() for p in text.split(",") if p.strip()]
@@ -131,13 +145,13 @@ def venue_from_location(text: str) -> dict[str, str | None]:
         return venue
     if len(parts) > 1:
         city = _POSTCODE_CITY.match(parts[-1]) or _CITY_POSTCODE.match(parts[-1])
-        if city:
+        if city and not _STREET_WORD.search(city["city"]):
             venue["venue_city"] = city["city"].strip()
             venue["venue_postal_code"] = venue["venue_postal_code"] or city["postal"]
             parts.pop()
         elif not re.search(r"\d", parts[-1]):
             venue["venue_city"] = parts.pop()
-        if parts and not re.match(r"\d", parts[0]):
+        if parts and not _HOUSE_NUMBER.match(parts[0]):
             venue["venue_name"] = parts.pop(0)
         venue["venue_address"] = ", ".join(parts) or None
     return venue
@@ -180,60 +194,68 @@ def ticket_url(description: str) -> str | None:
     return None
 
 
-def _parse_calendar(text: str) -> list[Component] | None:
-    """All VEVENTs of the feed, or None when the library failed on it or lost events."""
+def _parse_calendar(text: str) -> tuple[list[Component], Zones] | None:
+    """All VEVENTs and VTIMEZONEs of the feed, or None when the library failed on it or lost
+    events."""
     try:
         calendars = _from_ical(text)
     except ValueError:
         return None
     events = [e for calendar in calendars for e in calendar.walk("VEVENT")]
     begun = sum(1 for line in text.splitlines() if line.strip().upper() == "BEGIN:VEVENT")
-    return events if len(events) == begun else None
+    if len(events) != begun:
+        return None
+    return events, _zones(zone for calendar in calendars for zone in calendar.timezones)
 
 
-def _parse_blocks(text: str, url: str) -> Iterator[Component | Rejected]:
-    """Each VEVENT block on its own, inside a calendar with the feed's time zones."""
-    blocks: list[tuple[str, list[str]]] = []
-    current: tuple[str, list[str]] | None = None
-    for line in text.splitlines():
-        marker = _BLOCK_LINE.match(line.strip())
-        kind = marker[2].upper() if marker else None
-        if marker and marker[1].upper() == "BEGIN" and kind != "VCALENDAR":
-            if current:
-                blocks.append(current)  # unterminated: parsed below, and rejected
-            current = (kind, [line])
-        elif current:
-            current[1].append(line)
-            if marker and marker[1].upper() == "END" and kind == current[0]:
-                blocks.append(current)
-                current = None
-    if current:
-        blocks.append(current)
-    zones = [lines for kind, lines in blocks if kind == "VTIMEZONE" and _parses(lines)]
-    for number, (kind, lines) in enumerate(blocks, start=1):
-        if kind != "VEVENT":
-            continue
+def _parse_blocks(text: str, url: str) -> tuple[list[Component | Rejected], Zones]:
+    """Each VEVENT and VTIMEZONE block on its own; an unterminated or unreadable VEVENT is
+    rejected."""
+    events: list[Component | Rejected] = []
+    zones: list[Timezone] = []
+    for kind, lines, closed in _blocks(text):
         try:
-            [calendar] = _from_ical("\r\n".join(
-                ["BEGIN:VCALENDAR", *(line for zone in zones for line in zone), *lines,
-                 "END:VCALENDAR"]))
+            if not closed:
+                raise ValueError(f"no END:{kind}")
+            [calendar] = _from_ical("\r\n".join(["BEGIN:VCALENDAR", *lines, "END:VCALENDAR"]))
+            if kind == "VTIMEZONE":
+                zones.extend(calendar.timezones)
+                continue
             [event] = calendar.walk("VEVENT")
         except ValueError as error:
-            yield Rejected("broken_event", f"component #{number} in {url}: {error}",
-                           whole_page=True)
+            if kind == "VEVENT":
+                uid = next((line[4:].strip() for line in lines if line.upper().startswith("UID:")),
+                           f"#{len(events) + 1}")
+                events.append(Rejected("broken_event", f"VEVENT {uid} in {url}: {error}",
+                                       whole_page=True))
             continue
-        yield event
+        events.append(event)
+    return events, _zones(zones)
 
 
-def _parses(lines: list[str]) -> bool:
-    try:
-        _from_ical("\r\n".join(lines))
-    except ValueError:
-        return False
-    return True
+def _blocks(text: str) -> Iterator[tuple[str, list[str], bool]]:
+    """(kind, lines, closed) of each VEVENT and VTIMEZONE, by their BEGIN and END lines."""
+    kind, lines = "", list[str]()
+    for line in text.splitlines():
+        marker = _BLOCK_LINE.match(line.strip())
+        if marker and marker[1].upper() == "BEGIN" and marker[2].upper() != "VCALENDAR":
+            if kind:
+                yield kind, lines, False  # a BEGIN before the END: the block was cut off
+            kind, lines = marker[2].upper(), [line]
+        elif kind:
+            lines.append(line)
+            if marker and marker[1].upper() == "END" and marker[2].upper() == kind:
+                yield kind, lines, True
+                kind, lines = "", list[str]()
+    if kind:
+        yield kind, lines, False
 
 
-def _from_ical(text: str) -> list[Component]:
+def _zones(components: Iterable[Timezone]) -> Zones:
+    return {str(zone.get("TZID", "")): zone for zone in components}
+
+
+def _from_ical(text: str) -> list[Calendar]:
     with warnings.catch_warnings():
         # "/vendor/Europe/Berlin" TZIDs: the library's guess (Europe/Berlin) is what we want.
         warnings.simplefilter("ignore", GloballyUniqueTZIDGuessed)
@@ -242,9 +264,7 @@ def _from_ical(text: str) -> list[Component]:
 
 def _start(event: Component) -> Any:
     """DTSTART's date or datetime; None when absent or empty; the raw text when unreadable."""
-    prop = event.get("DTSTART")
-    if isinstance(prop, list):  # given twice: the first counts
-        prop = prop[0] if prop else None
+    prop = _dtstart(event)
     if prop is None or not _raw(prop).strip():
         return None
     if isinstance(prop, vBroken):
@@ -252,19 +272,59 @@ def _start(event: Component) -> Any:
     return getattr(prop, "dt", None)
 
 
-def _local_start(start: datetime.date) -> dict[str, str | None]:
+def _local_start(start: datetime.date, tzid: str | None, zones: Zones
+                 ) -> dict[str, str | None]:
     """Date and time as written; the offset for a UTC or zoned time, None for floating."""
     if not isinstance(start, datetime.datetime):
         return {"local_date": start.isoformat(), "local_time": None, "utc_offset": None}
+    if tzid is not None:  # resolved here from this feed only: see `_zone`
+        zone = _zone(tzid, zones)
+        start = start.replace(tzinfo=zone)
     offset = start.utcoffset()
+    offset_text = None
     if offset is not None:
         minutes = int(offset.total_seconds()) // 60
         sign = "-" if minutes < 0 else "+"
-        offset_text: str | None = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    else:  # floating, or a TZID neither IANA, Windows nor defined by a VTIMEZONE
-        offset_text = None
+        offset_text = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     return {"local_date": start.date().isoformat(), "local_time": start.strftime("%H:%M"),
             "utc_offset": offset_text}
+
+
+def _zone(tzid: str, zones: Zones) -> datetime.tzinfo | None:
+    """The zone a TZID names: an IANA name (also behind a "/vendor/" prefix, as Evolution and
+    Lightning write it), a Windows name ("W. Europe Standard Time"), else the feed's own
+    VTIMEZONE; None when unknown.
+
+    The library's own resolution is not used for TZIDs, because it caches custom VTIMEZONEs
+    process-wide by name: Outlook names every custom zone "Customized Time Zone", so one
+    feed's definition would leak into the next feed's events.
+    """
+    name = tzid.strip().strip("/")
+    parts = name.split("/")
+    for candidate in ["/".join(parts[i:]) for i in range(len(parts))]:
+        try:
+            return zoneinfo.ZoneInfo(candidate)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            continue
+    if name in WINDOWS_TO_OLSON:
+        return zoneinfo.ZoneInfo(WINDOWS_TO_OLSON[name])
+    if tzid in zones:
+        return zones[tzid].to_tz(lookup_tzid=False)
+    return None
+
+
+def _tzid(event: Component) -> str | None:
+    """DTSTART's TZID, unless the value is in UTC anyway ("…Z")."""
+    prop = _dtstart(event)
+    tzid = prop.params.get("TZID") if prop is not None else None
+    return str(tzid) if tzid and not _raw(prop).upper().endswith("Z") else None
+
+
+def _dtstart(event: Component) -> Any:
+    prop = event.get("DTSTART")
+    if isinstance(prop, list):  # given twice: the first counts
+        prop = prop[0] if prop else None
+    return prop
 
 
 def _source_id(event: Component) -> str | None:

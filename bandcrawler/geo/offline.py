@@ -259,24 +259,32 @@ class OfflineGeocoder(Geocoder):
                    country_codes: str | Iterable[str] | None = None) -> list[City]:
         """The cities matching `query`, best first."""
         index = self._index
+        # (part, as a country?, as a region?, strict?). A region is not strict when a country
+        # comes with it: region codes clash between systems (the ISO suffix "BE" is Berlin's,
+        # GeoNames' "BE" is Bern's), so a region that rules out every city is ignored.
         if isinstance(query, Mapping):
             city = query.get("city") or ""
-            qualifiers = [(query.get("state") or query.get("region"), False, True),
-                          (query.get("country"), True, False)]
+            country = query.get("country")
+            qualifiers = [(country, True, False, True),
+                          (query.get("state") or query.get("region"), False, True, not country)]
         else:
             city, *rest = str(query).split(",")
-            qualifiers = [(part, True, True) for part in rest]
+            qualifiers = [(part, True, True, i == len(rest) - 1)
+                          for i, part in reversed(list(enumerate(rest)))]
         found: Iterable[City] = index.by_name.get(normalize(city), ())
         if country_codes:
             wanted = {country_codes.upper()} if isinstance(country_codes, str) else {
                 code.upper() for code in country_codes}
             found = [c for c in found if c.countrycode in wanted]
-        for part, as_country, as_region in qualifiers:
+        for part, as_country, as_region, strict in qualifiers:
             keep = self._qualifier(part, as_country=as_country, as_region=as_region)
-            if keep is not None:
-                countries, regions = keep
-                found = [c for c in found if c.countrycode in countries
-                         or (c.countrycode, c.admin1code) in regions]
+            if keep is None:
+                continue
+            countries, regions = keep
+            narrowed = [c for c in found if c.countrycode in countries
+                        or (c.countrycode, c.admin1code) in regions]
+            if narrowed or strict:
+                found = narrowed
         return list(found)
 
     def _qualifier(self, part: str | None, *, as_country: bool, as_region: bool

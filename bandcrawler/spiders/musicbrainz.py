@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+import scrapy
+
 from bandcrawler.extract.musicbrainz import next_offset, parse_events
+from bandcrawler.services.bands import BandView
 from bandcrawler.spiders.base import BandSourceSpider
 
 PAGE_SIZE = 100  # the most a MusicBrainz browse request returns
@@ -64,7 +67,8 @@ class MusicBrainzSpider(BandSourceSpider):
         if offset is not None:
             yield self._page_request(api, mbid, offset, band, headers)
 
-    def _page_request(self, api: str, mbid: str, offset: int, band, headers: dict):
+    def _page_request(self, api: str, mbid: str, offset: int, band: BandView,
+                      headers: dict[str, str]) -> scrapy.Request:
         query = urlencode({"artist": mbid, "fmt": "json", "inc": INCLUDES,
                            "limit": PAGE_SIZE, "offset": offset}, safe="+")
         return self.band_request(

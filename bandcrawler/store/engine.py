@@ -1,16 +1,32 @@
-"""Engine factory: SQLite in WAL mode with a busy timeout, or any SQLAlchemy URL."""
+"""Engine factory: SQLite in WAL mode with a busy timeout, or PostgreSQL; schema by Alembic."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event
+import atexit
+import functools
+import shutil
+import tempfile
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
 
-from bandcrawler.store.tables import metadata
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS = "bandcrawler.store.migrations"
+# The revision whose tables `metadata.create_all` made before migrations existed.
+BASELINE_REVISION = "0001"
+# Serializes concurrent schema upgrades on PostgreSQL (any constant; "bandcrawler" in ASCII).
+_MIGRATION_LOCK_KEY = 0x62616E64
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for `url` and make sure the schema exists."""
+    """Create an engine for `url` and bring its schema up to the latest migration."""
+    url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -19,8 +35,68 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    metadata.create_all(engine)
+    upgrade_schema(engine)
     return engine
+
+
+def normalize_url(url: str) -> str:
+    """`postgresql://…` means the psycopg (3) driver, the one bandcrawler depends on."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """`alembic upgrade head`, once, even when several processes start at the same moment."""
+    script = _script_directory()
+    with engine.connect() as conn:
+        if set(MigrationContext.configure(conn).get_current_heads()) == set(script.get_heads()):
+            return
+    # SQLite: BEGIN IMMEDIATE already makes this transaction the only writer.
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                         {"key": _MIGRATION_LOCK_KEY})
+        config = AlembicConfig()
+        config.set_main_option("script_location", _script_location())
+        config.attributes["connection"] = conn
+        if _created_before_migrations(conn):
+            command.stamp(config, BASELINE_REVISION)
+        command.upgrade(config, "head")
+
+
+def _created_before_migrations(conn: Connection) -> bool:
+    tables = inspect(conn)
+    return tables.has_table("events") and not tables.has_table("alembic_version")
+
+
+@functools.cache
+def _script_directory() -> ScriptDirectory:
+    return ScriptDirectory(_script_location())
+
+
+@functools.cache
+def _script_location() -> str:
+    """A directory holding the migrations: the package's own, or a copy when the package
+    lives in a zip (a scrapyd egg), because Alembic reads its scripts from the filesystem."""
+    migrations = files(MIGRATIONS)
+    if isinstance(migrations, Path):
+        return str(migrations)
+    target = Path(tempfile.mkdtemp(prefix="bandcrawler-migrations-"))
+    atexit.register(shutil.rmtree, target, True)
+    _copy_tree(migrations, target)
+    return str(target)
+
+
+def _copy_tree(source: Traversable, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.name == "__pycache__":
+            continue
+        if entry.is_dir():
+            (target / entry.name).mkdir()
+            _copy_tree(entry, target / entry.name)
+        else:
+            (target / entry.name).write_bytes(entry.read_bytes())
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bandcrawler.store.tables import events
@@ -44,6 +44,17 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+def lock_for_append(conn: Connection) -> None:
+    """Make this transaction the only appender until it ends.
+
+    SQLite needs nothing: every transaction begins IMMEDIATE (see engine.py), so it already
+    is the only writer. PostgreSQL takes a table lock that conflicts only with itself and
+    with writes, so readers of the log are never blocked.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+
+
 class EventStore:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -52,27 +63,24 @@ class EventStore:
                expected_version: int) -> list[StoredEvent]:
         """Append `new` to a stream at `expected_version`, inside the caller's transaction.
 
-        All of them or none: raises ConcurrencyError if the stream moved on.
+        All of them or none: raises ConcurrencyError if the stream moved on. Positions are
+        max+1 under the append lock, which the transaction holds until it ends: positions are
+        gap-free and no event can commit after another with a higher position.
         """
+        lock_for_append(conn)
         actual = self.stream_version(conn, stream_id)
         if actual != expected_version:
             raise ConcurrencyError(stream_id, expected_version, actual)
+        first = (conn.execute(select(func.max(events.c.position))).scalar() or 0) + 1
         now = utc_now()
-        rows: list[dict[str, Any]] = [
-            {"stream_id": stream_id, "version": expected_version + i, "type": e.type,
-             "data": e.data, "meta": e.meta, "recorded_at": now}
-            for i, e in enumerate(new, start=1)
-        ]
-        stored = []
+        stored = [StoredEvent(position=first + i, stream_id=stream_id,
+                              version=expected_version + 1 + i, type=e.type, data=e.data,
+                              meta=e.meta, recorded_at=now)
+                  for i, e in enumerate(new)]
         try:
             with conn.begin_nested():
-                for row, event in zip(rows, new, strict=True):
-                    position = conn.execute(
-                        insert(events).values(row).returning(events.c.position)).scalar_one()
-                    stored.append(StoredEvent(
-                        position=position, stream_id=stream_id,
-                        version=row["version"], type=event.type, data=event.data,
-                        meta=event.meta, recorded_at=now))
+                for event in stored:
+                    conn.execute(insert(events).values(asdict(event)))
         except IntegrityError as exc:
             raise ConcurrencyError(stream_id, expected_version) from exc
         return stored

@@ -133,3 +133,17 @@ def test_timezone_at_far_from_any_city_is_none(geocoder):
 def test_timezone_at_works_across_the_antimeridian(geocoder):
     # Suva (Fiji) is at 178.4 E; a point just west of 180 must still find it.
     assert geocoder.timezone_at(-18.1, 179.9) == "Pacific/Fiji"
+
+
+@pytest.mark.parametrize("query", [
+    {"city": "Berlin", "state": "BE", "country": "DE"},  # ISO 3166-2 suffix; GeoNames' BE is Bern
+    "Berlin, BE, Germany",
+    {"city": "Tokyo", "state": "13", "country": "JP"},
+])
+def test_a_region_code_from_another_code_system_does_not_hide_the_city(geocoder, query):
+    found = geocoder.geocode(query)
+    assert found is not None and found.raw["countrycode"] == query_country(query)
+
+
+def query_country(query) -> str:
+    return "JP" if "Tokyo" in str(query) else "DE"

@@ -1,0 +1,319 @@
+"""The event store contract: versions, optimistic concurrency, atomic appends, gap-free
+positions in commit order, and the migrated schema. One test case, run against every backend
+by a subclass that only says how to create the database (SQLite file, PostgreSQL schema)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+import traceback
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from bandcrawler.store.engine import make_engine
+from bandcrawler.store.event_store import ConcurrencyError, EventStore, NewEvent
+from bandcrawler.store.tables import events, metadata
+from tests.support.postgres import postgres_schema_url, requires_postgres
+
+
+def new(n: int, kind: str = "Happened", **meta) -> list[NewEvent]:
+    return [NewEvent(kind, {"n": i, "text": f"event {i} é"}, dict(meta)) for i in range(1, n + 1)]
+
+
+def positions(store: EventStore) -> list[int]:
+    return [e.position for e in store.read_all()]
+
+
+class EventStoreContract:
+    """What every backend must do. Subclasses provide the `database_url` fixture."""
+
+    @pytest.fixture
+    def engine(self, database_url):
+        engine = make_engine(database_url)
+        yield engine
+        engine.dispose()
+
+    @pytest.fixture
+    def store(self, engine) -> EventStore:
+        return EventStore(engine)
+
+    def test_append_then_read_stream_gives_versions_one_to_n(self, store):
+        stored = store.append_now("concert-a", new(3, spider="demo"), 0)
+
+        read = store.read_stream("concert-a")
+
+        assert [e.version for e in read] == [1, 2, 3]
+        assert read == stored
+        assert [e.data["n"] for e in read] == [1, 2, 3]
+        assert read[0].data["text"] == "event 1 é"
+        assert read[0].meta == {"spider": "demo"}
+        assert read[0].type == "Happened"
+        assert store.read_stream("concert-other") == []
+
+    def test_appends_continue_the_stream_at_the_expected_version(self, store):
+        store.append_now("concert-a", new(2), 0)
+        store.append_now("concert-a", new(1), 2)
+
+        assert [e.version for e in store.read_stream("concert-a")] == [1, 2, 3]
+
+
+    @pytest.mark.parametrize("stale", [0, 1, 5])
+    def test_a_stale_expected_version_raises_and_appends_nothing(self, store, stale):
+        store.append_now("concert-a", new(2), 0)
+
+        with pytest.raises(ConcurrencyError) as caught:
+            store.append_now("concert-a", new(3), stale)
+
+        assert caught.value.stream_id == "concert-a"
+        assert [e.version for e in store.read_stream("concert-a")] == [1, 2]
+        assert store.last_position() == 2
+
+    def test_a_multi_event_append_is_atomic_when_an_insert_fails_midway(self, store):
+        unstorable = NewEvent("Happened", {"not json": object()})
+        batch = [*new(2), unstorable, *new(1)]
+
+        with pytest.raises(Exception), store.engine.begin() as conn:  # noqa: B017
+            store.append(conn, "concert-a", batch, 0)
+
+        assert store.read_stream("concert-a") == []
+        assert store.last_position() == 0
+
+    def test_events_appended_in_a_transaction_that_fails_are_not_visible(self, store):
+        store.append_now("concert-a", new(1), 0)
+
+        with pytest.raises(RuntimeError), store.engine.begin() as conn:
+            store.append(conn, "concert-b", new(3), 0)
+            store.append(conn, "concert-a", new(2), 1)
+            assert len(store.read_stream("concert-b", conn=conn)) == 3  # visible inside only
+            raise RuntimeError("crash after the inserts")
+
+        assert store.read_stream("concert-b") == []
+        assert [e.version for e in store.read_stream("concert-a")] == [1]
+        assert positions(store) == [1]
+
+    def test_a_conflict_on_a_second_stream_aborts_the_whole_decision(self, store):
+        store.append_now("concert-b", new(1), 0)
+
+        with pytest.raises(ConcurrencyError), store.engine.begin() as conn:
+            store.append(conn, "concert-a", new(2), 0)
+            store.append(conn, "concert-b", new(1), 0)  # stale
+
+        assert store.read_stream("concert-a") == []
+
+    def test_read_all_from_a_position_returns_later_events_in_order_across_batches(self, store):
+        for i in range(5):
+            store.append_now(f"concert-{i % 2}", new(2), 2 * (i // 2))
+
+        later = list(store.read_all(3, batch_size=2))
+
+        assert [e.position for e in later] == list(range(4, 11))
+        assert list(store.read_all(10, batch_size=2)) == []
+        assert [e.position for e in store.read_all(0, batch_size=3, limit=4)] == [1, 2, 3, 4]
+        assert store.last_position() == 10
+
+    def test_positions_stay_gap_free_after_a_rolled_back_append(self, store):
+        store.append_now("concert-a", new(2), 0)
+        with pytest.raises(RuntimeError), store.engine.begin() as conn:
+            store.append(conn, "concert-b", new(3), 0)
+            raise RuntimeError("rolled back")
+        with pytest.raises(ConcurrencyError):
+            store.append_now("concert-a", new(1), 0)
+        store.append_now("concert-b", new(2), 0)
+
+        assert positions(store) == [1, 2, 3, 4]
+
+    def test_two_threads_appending_at_the_same_version_exactly_one_wins(self, store):
+        store.append_now("concert-a", new(1), 0)
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def writer(name: str) -> None:
+            barrier.wait()
+            try:
+                store.append_now("concert-a", [NewEvent("Happened", {"by": name})], 1)
+            except ConcurrencyError:
+                outcomes.append("conflict")
+            except Exception as exc:  # noqa: BLE001 - reported below
+                outcomes.append(repr(exc))
+            else:
+                outcomes.append("won")
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in ("x", "y")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+
+        assert sorted(outcomes) == ["conflict", "won"]
+        assert [e.version for e in store.read_stream("concert-a")] == [1, 2]
+
+    def test_a_reader_tailing_from_a_checkpoint_reads_every_event_once_in_order(
+            self, database_url):
+        """Writers in several processes, all starting on an empty database (so they migrate
+        it at the same moment), decide on overlapping streams, re-reading on a conflict, while
+        this process tails the log: an event that commits later never has a lower position
+        than one already read, so the tail never skips anything, and nothing is locked out."""
+        read: list = []
+        checkpoint = 0
+        store: EventStore | None = None
+
+        def tail() -> None:
+            nonlocal checkpoint, store
+            store = store or EventStore(make_engine(database_url))
+            for event in store.read_all(checkpoint, batch_size=7):
+                assert event.position == checkpoint + 1, "the tail skipped a position"
+                read.append(event)
+                checkpoint = event.position
+
+        outcomes = run_processes(_decide_on_shared_streams, database_url,
+                                 ("w1", "w2", "w3", "w4"), while_running=tail)
+        tail()
+        assert store is not None
+        store.engine.dispose()
+
+        assert outcomes.errors == []
+        assert outcomes.exitcodes == [0, 0, 0, 0]
+        total = 4 * DECISIONS_PER_WRITER * EVENTS_PER_DECISION
+        assert [e.position for e in read] == list(range(1, total + 1))
+        assert read == list(store.read_all())  # what the tail saw is the log as it stands
+        per_writer = {}
+        for event in read:
+            per_writer.setdefault(event.meta["writer"], []).append(event.data["decision"])
+        # Each writer's decisions appear once each, in the order it made them.
+        for decisions in per_writer.values():
+            assert decisions == sorted(decisions)
+            assert len(decisions) == DECISIONS_PER_WRITER * EVENTS_PER_DECISION
+        for stream in {e.stream_id for e in read}:
+            versions = [e.version for e in read if e.stream_id == stream]
+            assert versions == list(range(1, len(versions) + 1))
+        print(f"\n{self.backend}: {total} events from 4 processes on "
+              f"{len(WRITERS_SHARED)} shared streams; {sum(outcomes.conflicts)} conflicts "
+              f"retried; tail read {len(read)} in {outcomes.seconds:.1f}s")
+
+    # -- the schema ------------------------------------------------------------------------
+
+    def test_the_migrated_schema_is_the_one_the_code_declares(self, engine):
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn)
+            assert context.get_current_heads() == ("0001",)
+            assert compare_metadata(context, metadata) == []
+
+
+# -- work done in other processes ----------------------------------------------------------
+
+WRITERS_SHARED = [f"concert-shared-{i}" for i in range(3)]
+DECISIONS_PER_WRITER = 40
+EVENTS_PER_DECISION = 2
+
+
+class Outcomes:
+    def __init__(self, errors, exitcodes, conflicts, seconds):
+        self.errors, self.exitcodes = errors, exitcodes
+        self.conflicts, self.seconds = conflicts, seconds
+
+
+def run_processes(target, url: str, names, while_running=None) -> Outcomes:
+    spawn = multiprocessing.get_context("spawn")
+    errors, conflicts = spawn.Queue(), spawn.Queue()
+    workers = [spawn.Process(target=target, args=(url, name, errors, conflicts))
+               for name in names]
+    started = time.monotonic()
+    for w in workers:
+        w.start()
+    while any(w.is_alive() for w in workers) and time.monotonic() - started < 120:
+        if while_running is not None:
+            while_running()
+        time.sleep(0.01)
+    for w in workers:
+        w.join(timeout=10)
+    seconds = time.monotonic() - started
+    return Outcomes(_drain(errors), [w.exitcode for w in workers], _drain(conflicts), seconds)
+
+
+def _drain(queue) -> list:
+    found = []
+    while True:
+        try:
+            found.append(queue.get(timeout=0.1))
+        except Exception:  # noqa: BLE001 - queue.Empty: drained
+            return found
+
+
+def _decide_on_shared_streams(url: str, name: str, errors, conflicts) -> None:
+    """Like a recorder: read the stream's version, decide, append; on a conflict, re-read."""
+    retried = 0
+    try:
+        engine = make_engine(url)
+        store = EventStore(engine)
+        for decision in range(DECISIONS_PER_WRITER):
+            stream = WRITERS_SHARED[decision % len(WRITERS_SHARED)]
+            batch = [NewEvent("Decided", {"decision": decision * EVENTS_PER_DECISION + i},
+                              {"writer": name}) for i in range(EVENTS_PER_DECISION)]
+            while True:
+                try:
+                    with engine.begin() as conn:
+                        version = store.stream_version(conn, stream)
+                        time.sleep(0.001)  # widen the window another writer can slip into
+                        store.append(conn, stream, batch, version)
+                    break
+                except ConcurrencyError:
+                    retried += 1
+        engine.dispose()
+        conflicts.put(retried)
+    except BaseException:  # noqa: BLE001 - the parent asserts there were none
+        errors.put(f"{name}: {traceback.format_exc()}")
+
+
+# -- the backends --------------------------------------------------------------------------
+
+
+class TestSQLiteEventStore(EventStoreContract):
+    backend = "SQLite"
+
+    @pytest.fixture
+    def database_url(self, tmp_path) -> str:
+        return f"sqlite:///{tmp_path / 'bandcrawler.db'}"
+
+    def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(self, engine):
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+    def test_a_database_made_before_migrations_is_adopted_not_recreated(self, database_url):
+        from sqlalchemy import create_engine
+
+        old = create_engine(database_url)
+        metadata.create_all(old)
+        with old.begin() as conn:
+            conn.execute(events.insert().values(
+                position=1, stream_id="concert-old", version=1, type="Happened", data={},
+                meta={}, recorded_at="2025-01-01T00:00:00Z"))
+        old.dispose()
+
+        store = EventStore(make_engine(database_url))
+
+        assert [e.stream_id for e in store.read_all()] == ["concert-old"]
+        store.append_now("concert-old", new(1), 1)
+        assert positions(store) == [1, 2]
+        store.engine.dispose()
+
+
+@requires_postgres
+class TestPostgresEventStore(EventStoreContract):
+    backend = "PostgreSQL"
+
+    @pytest.fixture
+    def database_url(self) -> str:
+        with postgres_schema_url() as url:
+            yield url
+
+    def test_positions_have_no_sequence_to_leave_gaps(self, engine):
+        with engine.connect() as conn:
+            default = conn.exec_driver_sql(
+                "SELECT column_default FROM information_schema.columns WHERE table_name = "
+                "'events' AND column_name = 'position' AND table_schema = current_schema()"
+            ).scalar()
+        assert default is None
