@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.utils.defer import deferred_from_coro
 
 from bandcrawler.pipelines.context import CrawlContext
 from bandcrawler.services.resume import resume_pending
@@ -45,11 +44,10 @@ class UnlistingExtension:
         if isinstance(item, dict) and item.get("band_id"):
             self.failed_bands.add(item["band_id"])
 
-    def _closed(self, spider, reason: str):
+    async def _closed(self, spider, reason: str) -> None:
         complete_bands = getattr(spider, "complete_bands", None)
-        if reason != "finished" or complete_bands is None:
-            return None
-        return deferred_from_coro(self._unlist(spider, complete_bands() - self.failed_bands))
+        if reason == "finished" and complete_bands is not None:
+            await self._unlist(spider, complete_bands() - self.failed_bands)
 
     async def _unlist(self, spider, band_ids: set[str]) -> None:
         context = CrawlContext.of(self.crawler)

@@ -68,6 +68,10 @@ class Concert:
     geocoding_error: str | None = None
     first_seen: str | None = None
     updated_at: str | None = None
+    # The merged details of the current version, computed on first use: every derived
+    # property reads them, and they only change when an event is applied.
+    _details: dict[str, Any] | None = field(default=None, init=False, repr=False,
+                                            compare=False)
 
     # -- folding -------------------------------------------------------------------------
 
@@ -79,6 +83,7 @@ class Concert:
             raise ValueError(f"a concert cannot apply {type(event).__name__}")
         place_before = self._place()
         handler(event)
+        self._details = None
         if self._place() != place_before:  # moved: a location found for the old place is void
             self.location = self.geo_precision = self.timezone = self.located_country = None
         self.version = version
@@ -130,7 +135,15 @@ class Concert:
 
     @property
     def details(self) -> dict[str, Any]:
-        """Each field from the best source that gives it; a venue counts as one field."""
+        """Each field from the best source that gives it; a venue counts as one field.
+
+        Read-only: the same dict serves every read until the next event is applied.
+        """
+        if self._details is None:
+            self._details = self._merged_details()
+        return self._details
+
+    def _merged_details(self) -> dict[str, Any]:
         merged: dict[str, Any] = {}
         for name in DETAIL_FIELDS:
             values = [self.listings[s].get(name) for s in self._voices()]
