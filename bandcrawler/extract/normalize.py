@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import html
 import re
+from collections.abc import Iterable
 
 from bandcrawler import countries
 
@@ -44,6 +45,17 @@ def clean_text(value: object) -> str | None:
     value = _TAG.sub("", _BLOCK_TAG.sub(" ", value))
     text = " ".join(value.translate(_INVISIBLE).split())
     return text or None
+
+
+def unique_names(names: Iterable[str | None]) -> list[str]:
+    """Names cleaned (see `clean_text`), each once in the order given: a later spelling in
+    another case ("METALLICA" after "Metallica") is the same name; empty ones are dropped."""
+    unique: dict[str, str] = {}
+    for name in names:
+        text = clean_text(name)
+        if text:
+            unique.setdefault(text.casefold(), text)
+    return list(unique.values())
 
 
 def country_code(value: object) -> str | None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
 
 from bandcrawler.extract import Rejected
-from bandcrawler.extract.normalize import clean_text, country_code, event_status, parse_start
+from bandcrawler.extract.normalize import (
+    clean_text,
+    country_code,
+    event_status,
+    parse_start,
+    unique_names,
+)
+from bandcrawler.extract.places import VENUE_KEYS, coordinates, venue_from_text
 
 # Where events hide inside non-event nodes: graphs, pages, item lists, a band's or venue's
 # `event`, an EventSeries' `subEvent`.
@@ -24,11 +30,6 @@ _TYPE_PLACEHOLDERS = {
     "organization", "person", "musicgroup", "performinggroup", "thing", "organizer", "performer",
 }
 _SCHEMA_PREFIX = re.compile(r"^(?:https?://schema\.org/|schema:)", re.IGNORECASE)
-
-_VENUE_KEYS = (
-    "venue_name", "venue_address", "venue_city", "venue_region", "venue_postal_code",
-    "venue_country", "latitude", "longitude",
-)
 
 Node = dict[str, Any]
 Nodes = dict[str, Node]
@@ -124,37 +125,22 @@ def _is_all_day(local_time: str | None, end: Any) -> bool:
 def _venue(location: Any, nodes: Nodes) -> dict[str, Any]:
     """Venue fields from the first physical location; `online` when any location is virtual."""
     places = [_deref(p, nodes) for p in (location if isinstance(location, list) else [location])]
-    venue: dict[str, Any] = dict.fromkeys(_VENUE_KEYS)
+    venue: dict[str, Any] = dict.fromkeys((*VENUE_KEYS, "latitude", "longitude"))
     venue["online"] = any(_is_virtual(p) for p in places)
     place = next((p for p in places if p and not _is_virtual(p)), None)
     if isinstance(place, str):
-        venue.update(_venue_from_string(place))
+        venue.update(venue_from_text(clean_text(place) or ""))
     elif isinstance(place, dict):
         venue["venue_name"] = _text(place.get("name"))
         venue.update(_address(_deref(_first(place.get("address")), nodes)))
-        venue.update(_coordinates(_deref(_first(place.get("geo")), nodes) or place))
+        geo = _deref(_first(place.get("geo")), nodes) or place
+        if isinstance(geo, dict):
+            venue.update(coordinates(geo.get("latitude"), geo.get("longitude")))
     return venue
 
 
 def _is_virtual(place: Any) -> bool:
     return isinstance(place, dict) and "VirtualLocation" in type_names(place)
-
-
-def _venue_from_string(text: str) -> dict[str, str | None]:
-    """A free-text location: the venue name, and a city only when the form is certain.
-
-    "Paradiso, Amsterdam" gives venue Paradiso in the city Amsterdam; a trailing country name
-    ("…, Netherlands") becomes the country first. Anything else (street addresses,
-    "CA 90069") is kept whole as the venue name, with no city.
-    """
-    name = clean_text(text)
-    parts = [p.strip() for p in (name or "").split(",") if p.strip()]
-    country = country_code(parts[-1]) if len(parts) > 2 and len(parts[-1]) > 3 else None
-    if country:
-        parts = parts[:-1]
-    if len(parts) == 2 and not re.search(r"\d", parts[-1]):
-        return {"venue_name": parts[0], "venue_city": parts[1], "venue_country": country}
-    return {"venue_name": name, "venue_city": None, "venue_country": country}
 
 
 def _address(address: Any) -> dict[str, str | None]:
@@ -174,48 +160,18 @@ def _address(address: Any) -> dict[str, str | None]:
     }
 
 
-def _coordinates(geo: Any) -> dict[str, float | None]:
-    """Latitude and longitude when both are valid; (0, 0) is a plugin's placeholder, not a place."""
-    none: dict[str, float | None] = {"latitude": None, "longitude": None}
-    if not isinstance(geo, dict):
-        return none
-    lat, lon = _float(geo.get("latitude")), _float(geo.get("longitude"))
-    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return none
-    if lat == 0 and lon == 0:
-        return none
-    return {"latitude": lat, "longitude": lon}
-
-
-def _float(value: Any) -> float | None:
-    value = _first(value)
-    if isinstance(value, str):
-        value = value.strip()
-        if value.count(",") == 1 and "." not in value:  # "48,8566" from a European locale
-            value = value.replace(",", ".")
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _lineup(performers: Any, nodes: Nodes) -> list[str]:
-    names: list[str] = []
-    seen: set[str] = set()
-    for performer in performers if isinstance(performers, list) else [performers]:
-        performer = _deref(performer, nodes)
-        if isinstance(performer, str):
-            bare = _SCHEMA_PREFIX.sub("", performer.strip())
-            name = None if bare.lower() in _TYPE_PLACEHOLDERS else clean_text(performer)
-        else:
-            name = _text(performer.get("name")) if isinstance(performer, dict) else None
-        if name and name.casefold() not in seen:
-            seen.add(name.casefold())
-            names.append(name)
-    return names
+    return unique_names(
+        _performer_name(_deref(performer, nodes))
+        for performer in (performers if isinstance(performers, list) else [performers])
+    )
+
+
+def _performer_name(performer: Any) -> str | None:
+    if isinstance(performer, str):
+        bare = _SCHEMA_PREFIX.sub("", performer.strip())
+        return None if bare.lower() in _TYPE_PLACEHOLDERS else performer
+    return _text(performer.get("name")) if isinstance(performer, dict) else None
 
 
 def _ticket_url(offers: Any, page_url: str, nodes: Nodes) -> str | None:

@@ -1,10 +1,13 @@
-"""Use cases on concerts: record a source's listing, locate a concert."""
+"""Use cases on concerts: record sources' listings, locate concerts; one or a batch."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, Protocol
+
+from sqlalchemy import Connection
 
 from bandcrawler.domain.concert import (
     Concert,
@@ -55,19 +58,39 @@ def listing_keys(listing: Listing) -> list[str]:
 
 def record_listing(store: EventStore, listing: Listing, meta: dict[str, Any]) -> Recorded:
     """Decide and append what the listing says that is new, with the identity keys, atomically."""
-    keys = listing_keys(listing)
+    return record_listings(store, [(listing, meta)])[0]
+
+
+def record_listings(store: EventStore, batch: Sequence[tuple[Listing, dict[str, Any]]]
+                    ) -> list[Recorded]:
+    """`record_listing` for each (listing, meta), in order, in one transaction: the outcome of
+    one transaction each (a later listing sees what an earlier one recorded), at a fraction
+    of the cost. All or none; a concurrent append elsewhere makes the whole batch decide again.
+    """
     for _attempt in range(MAX_CONFLICT_RETRIES):
         try:
             with store.engine.begin() as conn:
-                concert_id = find_concert_id(conn, keys) or concert_id_for(keys[-1])
-                concert = load_concert(store, conn, concert_id)
-                decided = decide_listing(concert, listing, utc_now())
-                _append(store, conn, concert, decided, meta)
-                remember_keys(conn, concert_id, keys)
-                return Recorded(concert_id, concert.version, len(decided), concert)
+                return _record(store, conn, batch)
         except ConcurrencyError as exc:
             logger.debug("Retrying after a concurrent append: %s", exc)
-    raise ConcurrencyError(concert_stream(keys[-1]), -1)
+    raise ConcurrencyError(concert_stream(listing_keys(batch[0][0])[-1]), -1)
+
+
+def _record(store: EventStore, conn: Connection,
+            batch: Sequence[tuple[Listing, dict[str, Any]]]) -> list[Recorded]:
+    loaded: dict[str, Concert] = {}  # each concert is read once per batch, then kept current
+    recorded = []
+    for listing, meta in batch:
+        keys = listing_keys(listing)
+        concert_id = find_concert_id(conn, keys) or concert_id_for(keys[-1])
+        concert = loaded.get(concert_id)
+        if concert is None:
+            concert = loaded[concert_id] = load_concert(store, conn, concert_id)
+        decided = decide_listing(concert, listing, utc_now())
+        _append(store, conn, concert, decided, meta)
+        remember_keys(conn, concert_id, keys)
+        recorded.append(Recorded(concert_id, concert.version, len(decided), concert))
+    return recorded
 
 
 def _append(store: EventStore, conn, concert: Concert, decided: list[DomainEvent],
@@ -94,19 +117,62 @@ class Located:
 def geocode_concert(store: EventStore, locator: Locator, concert_id: str,
                     meta: dict[str, Any]) -> Located:
     """Locate the concert's venue, unless already located; records success or failure."""
+    return geocode_concerts(store, locator, [concert_id], meta)[concert_id]
+
+
+def geocode_concerts(store: EventStore, locator: Locator, concert_ids: Sequence[str],
+                     meta: dict[str, Any]) -> dict[str, Located]:
+    """`geocode_concert` for several concerts: read them, locate them, append what was found.
+
+    The three stages are separate functions so that the pipeline can run the locating on
+    a thread of its own (an online geocoder waits out its rate limit there).
+    """
+    todo, done = list(dict.fromkeys(concert_ids)), {}
     for _attempt in range(MAX_CONFLICT_RETRIES):
-        with store.engine.connect() as conn:
-            concert = load_concert(store, conn, concert_id)
-        if not concert.needs_geocoding():
-            return Located(concert, None)
-        decided, error = _locate(locator, concert)
-        try:
-            with store.engine.begin() as conn:
-                _append(store, conn, concert, decided, meta)
-            return Located(concert, error)
-        except ConcurrencyError as exc:
-            logger.debug("Retrying geocoding after a concurrent append: %s", exc)
-    raise ConcurrencyError(concert_stream(concert_id), -1)
+        concerts = load_concerts(store, todo)
+        decisions = locate_concerts(locator, concerts)
+        outcome = record_locations(store, concerts, decisions, meta)
+        done.update((c.concert_id, located) for c, located in zip(concerts, outcome,
+                                                                  strict=True) if located)
+        todo = [c.concert_id for c, located in zip(concerts, outcome, strict=True)
+                if located is None]
+        if not todo:
+            return done
+    raise ConcurrencyError(concert_stream(todo[0]), -1)
+
+
+def load_concerts(store: EventStore, concert_ids: Sequence[str]) -> list[Concert]:
+    """The current state of each concert, read in one transaction."""
+    with store.engine.connect() as conn:
+        return [load_concert(store, conn, concert_id) for concert_id in concert_ids]
+
+
+Decision = tuple[list[DomainEvent], "str | None"]  # events to append, reason it failed
+
+
+def locate_concerts(locator: Locator, concerts: Sequence[Concert]) -> list[Decision | None]:
+    """What locating each concert decides; None for those already located."""
+    return [_locate(locator, c) if c.needs_geocoding() else None for c in concerts]
+
+
+def record_locations(store: EventStore, concerts: Sequence[Concert],
+                     decisions: Sequence[Decision | None], meta: dict[str, Any]
+                     ) -> list[Located | None]:
+    """Append the decisions in one transaction, folding them into the concerts; None for a
+    concert that another writer moved on meanwhile (read it and locate it again)."""
+    outcome: list[Located | None] = [
+        Located(concert, decision[1] if decision else None)
+        for concert, decision in zip(concerts, decisions, strict=True)]
+    if not any(decision and decision[0] for decision in decisions):
+        return outcome  # nothing to write: no transaction
+    with store.engine.begin() as conn:
+        for number, (concert, decision) in enumerate(zip(concerts, decisions, strict=True)):
+            try:
+                _append(store, conn, concert, decision[0] if decision else [], meta)
+            except ConcurrencyError as exc:
+                logger.debug("Retrying geocoding after a concurrent append: %s", exc)
+                outcome[number] = None
+    return outcome
 
 
 def _locate(locator: Locator, concert: Concert) -> tuple[list[DomainEvent], str | None]:

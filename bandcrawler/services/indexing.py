@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bandcrawler.domain.concert import Concert
 from bandcrawler.saga import SagaStore
 from bandcrawler.store.event_store import EventStore
@@ -10,9 +12,15 @@ from bandcrawler.store.repository import load_concert
 
 def concert_for_index(store: EventStore, saga: SagaStore, concert_id: str) -> Concert | None:
     """The concert's current state, or None when this version is already indexed."""
+    return concerts_for_index(store, saga, [concert_id])[0]
+
+
+def concerts_for_index(store: EventStore, saga: SagaStore,
+                       concert_ids: Sequence[str]) -> list[Concert | None]:
+    """`concert_for_index` for each id, read in one transaction."""
+    indexed = saga.indexed_versions(concert_ids)
     with store.engine.connect() as conn:
-        concert = load_concert(store, conn, concert_id)
-    state = saga.get(concert_id)
-    if state is not None and state.indexed_version >= concert.version:
-        return None
-    return concert
+        concerts = {concert_id: load_concert(store, conn, concert_id)
+                    for concert_id in dict.fromkeys(concert_ids)}
+    return [None if indexed.get(concert_id, 0) >= concerts[concert_id].version
+            else concerts[concert_id] for concert_id in concert_ids]
