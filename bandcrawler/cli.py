@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bandcrawler import commands
 from bandcrawler.config import ConfigError
 
@@ -111,6 +113,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.run(args)
     except (commands.UserError, ConfigError) as exc:
         print(f"bandcrawler: error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:  # a bad or unreachable BANDCRAWLER_DATABASE_URL
+        cause = getattr(exc, "orig", None) or exc
+        first_line = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        print(f"bandcrawler: error: database: {type(cause).__name__}: {first_line}",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
