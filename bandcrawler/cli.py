@@ -1,4 +1,4 @@
-"""The `bandcrawler` command: bands, search, saga, reindex and the demo."""
+"""The `bandcrawler` command: bands, search, saga, reindex, schedule and the demo."""
 
 from __future__ import annotations
 
@@ -97,6 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="only those whose retry time has come (for cron)")
 
     commands.add_parser("reindex", help="rebuild the index from the event store, swap alias")
+
+    schedule = commands.add_parser(
+        "schedule", help="enqueue on scrapyd the spiders that have work (for cron/systemd)")
+    schedule.add_argument("--scrapyd", required=True, metavar="URL",
+                          help="e.g. http://127.0.0.1:6800 (basic auth from SCRAPYD_USERNAME"
+                               " and SCRAPYD_PASSWORD)")
+    schedule.add_argument("--project", default="bandcrawler",
+                          help="the scrapyd project (default: bandcrawler)")
+    schedule.add_argument("--spider", action="append", default=[], metavar="NAME",
+                          help="only this spider (repeatable; default: every spider with work)")
+    schedule.add_argument("--per-band", action="store_true",
+                          help="one job per band and spider, so scrapyd runs them in parallel")
     return parser
 
 

@@ -25,7 +25,8 @@ def run(args: argparse.Namespace) -> int:
         return run_demo(args.dir, dict(args.settings))
     app = Bandcrawler(Config.from_settings(project_settings(dict(args.settings))))
     try:
-        handler = {"band": band, "search": search, "saga": saga, "reindex": reindex}
+        handler = {"band": band, "search": search, "saga": saga, "reindex": reindex,
+                   "schedule": schedule}
         return handler[args.command](app, args)
     finally:
         app.close()
@@ -134,4 +135,38 @@ def reindex(app: Bandcrawler, args: argparse.Namespace) -> int:
         raise UserError(f"reindex failed: {type(exc).__name__}: {exc}"[:400]) from None
     print(f"Indexed {count} concert(s) into {index}; alias {app.config.index_alias!r} "
           f"now points to it.")
+    return 0
+
+
+def schedule(app: Bandcrawler, args: argparse.Namespace) -> int:
+    from bandcrawler.scheduling import (
+        ScrapydClient,
+        ScrapydError,
+        crawls_with_work,
+        schedule_crawls,
+        select_spiders,
+        source_spiders,
+    )
+
+    try:
+        spiders = select_spiders(source_spiders(project_settings(dict(args.settings))),
+                                 args.spider)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    crawls = crawls_with_work(app.store, spiders, per_band=args.per_band)
+    if not crawls:
+        print("Nothing to schedule: no registered band has a source these spiders read "
+              f"({', '.join(spiders)}).")
+        return 0
+    client = ScrapydClient.from_environment(args.scrapyd)
+    try:
+        outcome = schedule_crawls(client, args.project, crawls)
+    except ScrapydError as exc:
+        raise UserError(str(exc)) from None
+    for crawl, job in outcome.scheduled:
+        print(f"Scheduled {crawl.label} as job {job}")
+    for crawl in outcome.skipped:
+        print(f"Skipped {crawl.label}: already pending or running")
+    print(f"{len(outcome.scheduled)} job(s) scheduled, {len(outcome.skipped)} skipped "
+          f"on {client.url} (project {args.project}).")
     return 0

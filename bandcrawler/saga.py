@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from bandcrawler.store.event_store import utc_now
 from bandcrawler.store.tables import saga
-from bandcrawler.store.upsert import upsert
 
 STEPS = ("geocode", "persist", "index")
+READ_CHUNK = 500  # concert ids per IN (...) query
 RETRY_BASE = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
 
@@ -34,6 +35,38 @@ class SagaState:
     @property
     def complete(self) -> bool:
         return self.pending_step is None
+
+
+@dataclass(frozen=True)
+class Report:
+    """What one step says of one concert; None leaves that part of its state as it is."""
+
+    concert_id: str
+    version: int | None = None
+    geocoded: bool | None = None
+    persisted_version: int | None = None
+    indexed_version: int | None = None
+    error: str | None = None
+
+
+def _write(conn: Connection, rows: list[dict[str, Any]], existing: set[str]) -> None:
+    """Insert the new rows and update the others, each in one executemany. The transaction
+    read them first under the write lock (SQLite begins IMMEDIATE), so none appeared since."""
+    new = [row for row in rows if row["concert_id"] not in existing]
+    old = [{**row, "_id": row["concert_id"]} for row in rows if row["concert_id"] in existing]
+    if new:
+        conn.execute(insert(saga), new)
+    if old:
+        columns = {name: bindparam(name) for name in old[0] if name not in ("_id", "concert_id")}
+        conn.execute(update(saga).where(saga.c.concert_id == bindparam("_id")).values(columns),
+                     old)
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """True for a new row, or when more than the time of the report differs."""
+    if before["updated_at"] is None:  # not stored yet
+        return True
+    return any(before.get(k) != v for k, v in after.items() if k != "updated_at")
 
 
 def pending_step_of(row: dict[str, Any]) -> str | None:
@@ -57,44 +90,71 @@ class SagaStore:
     def report(self, concert_id: str, *, version: int | None = None,
                geocoded: bool | None = None, persisted_version: int | None = None,
                indexed_version: int | None = None, error: str | None = None) -> SagaState:
+        return self.report_many([Report(concert_id, version, geocoded, persisted_version,
+                                        indexed_version, error)])[0]
+
+    def report_many(self, reports: Sequence[Report]) -> list[SagaState]:
+        """`report` each, in order, in one transaction; a state that does not change is not
+        written again (a re-crawl of unchanged pages writes nothing)."""
         with self.engine.begin() as conn:
-            return self._merge(conn, concert_id, version=version, geocoded=geocoded,
-                               persisted_version=persisted_version,
-                               indexed_version=indexed_version, error=error)
+            rows = self._rows(conn, [r.concert_id for r in reports])
+            before = {concert_id: dict(row) for concert_id, row in rows.items()}
+            states = [self._merge(rows[r.concert_id], r) for r in reports]
+            _write(conn, [row for concert_id, row in rows.items()
+                          if _changed(before[concert_id], row)],
+                   {concert_id for concert_id, row in before.items() if row["updated_at"]})
+        return states
 
     def report_indexed(self, indexed: dict[str, int], failed: dict[str, str]) -> None:
-        with self.engine.begin() as conn:
-            for concert_id, version in indexed.items():
-                self._merge(conn, concert_id, indexed_version=version)
-            for concert_id, reason in failed.items():
-                self._merge(conn, concert_id, error=f"index: {reason}")
+        self.report_many([Report(concert_id, indexed_version=version)
+                          for concert_id, version in indexed.items()]
+                         + [Report(concert_id, error=f"index: {reason}")
+                            for concert_id, reason in failed.items()])
 
-    def _merge(self, conn: Connection, concert_id: str, *, version: int | None = None,
-               geocoded: bool | None = None, persisted_version: int | None = None,
-               indexed_version: int | None = None, error: str | None = None) -> SagaState:
-        found = conn.execute(select(saga).where(saga.c.concert_id == concert_id)).first()
-        row: dict[str, Any] = dict(found._mapping) if found else {
-            "concert_id": concert_id, "version": 0, "geocoded": False, "persisted_version": 0,
-            "indexed_version": 0, "attempts": 0, "last_error": None, "next_retry_at": None,
-        }
-        if version is not None:
-            row["version"] = max(row["version"], version)
-        if geocoded is not None:
-            row["geocoded"] = geocoded
-        if persisted_version is not None:
-            row["persisted_version"] = max(row["persisted_version"], persisted_version)
-        if indexed_version is not None:
-            row["indexed_version"] = max(row["indexed_version"], indexed_version)
-        now = utc_now()
+    def indexed_versions(self, concert_ids: Sequence[str]) -> dict[str, int]:
+        """The version in the index of each concert the saga knows of."""
+        with self.engine.connect() as conn:
+            return {concert_id: row["indexed_version"]
+                    for concert_id, row in self._rows(conn, concert_ids, known=True).items()}
+
+    @staticmethod
+    def _rows(conn: Connection, concert_ids: Sequence[str], *, known: bool = False
+              ) -> dict[str, dict[str, Any]]:
+        """Saga rows by concert id, read in chunks; a fresh row for each unknown id, unless
+        `known` (then only those that exist)."""
+        wanted = list(dict.fromkeys(concert_ids))
+        rows: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), READ_CHUNK):
+            query = select(saga).where(saga.c.concert_id.in_(wanted[start:start + READ_CHUNK]))
+            rows.update((r.concert_id, dict(r._mapping)) for r in conn.execute(query))
+        if not known:
+            for concert_id in wanted:
+                rows.setdefault(concert_id, {
+                    "concert_id": concert_id, "version": 0, "geocoded": False,
+                    "persisted_version": 0, "indexed_version": 0, "pending_step": None,
+                    "attempts": 0, "last_error": None, "next_retry_at": None,
+                    "updated_at": None})
+        return rows
+
+    @staticmethod
+    def _merge(row: dict[str, Any], report: Report) -> SagaState:
+        """Merge one report into `row` (in place), monotonically."""
+        if report.version is not None:
+            row["version"] = max(row["version"], report.version)
+        if report.geocoded is not None:
+            row["geocoded"] = report.geocoded
+        if report.persisted_version is not None:
+            row["persisted_version"] = max(row["persisted_version"], report.persisted_version)
+        if report.indexed_version is not None:
+            row["indexed_version"] = max(row["indexed_version"], report.indexed_version)
         row["pending_step"] = pending_step_of(row)
         if row["pending_step"] is None:
             row.update(last_error=None, attempts=0, next_retry_at=None)
-        elif error is not None:
+        elif report.error is not None:
             row["attempts"] += 1
-            row["last_error"] = error
+            row["last_error"] = report.error
             row["next_retry_at"] = _retry_at(row["attempts"])
-        row["updated_at"] = now
-        upsert(conn, saga, row, ["concert_id"])
+        row["updated_at"] = utc_now()
         return SagaState(**row)
 
     def get(self, concert_id: str) -> SagaState | None:

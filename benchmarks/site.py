@@ -136,7 +136,8 @@ def _page(band: str, slug: str, number: int, events: list[dict], last: bool) -> 
 {script}
 </script>
 </head><body>
-<header><h1>{html.escape(band)}</h1><nav><a href="/{slug}/">home</a> <a href="/{slug}/tour/page-1.html">tour</a></nav></header>
+<header><h1>{html.escape(band)}</h1>
+<nav><a href="/{slug}/">home</a> <a href="/{slug}/tour/page-1.html">tour</a></nav></header>
 <main><h2>Tour dates</h2>
 <table>{rows}</table>
 <p class="pagination">{nav}</p></main>

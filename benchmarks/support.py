@@ -161,7 +161,7 @@ def serve_directory(directory: Path) -> Iterator[str]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self):  # noqa: N802 - stdlib name
+        def do_GET(self):
             body = files.get(self.path.split("?")[0].split("#")[0])
             self.send_response(200 if body is not None else 404)
             kind = "text/html; charset=utf-8" if self.path.endswith(".html") else "text/plain"
@@ -233,6 +233,7 @@ class Deployment:
 class CrawlRun:
     wall_seconds: float  # the whole process, interpreter start to exit
     max_rss_mib: float  # peak resident set size of the crawl process
+    cpu_seconds: float  # user + system time of the crawl process
     stats: dict[str, float]  # Scrapy's numeric crawl stats
 
     @property
@@ -264,7 +265,7 @@ def run_crawl(command: list[str], env: dict[str, str], log: Path) -> CrawlRun:
     stats = {name: float(value) for name, value in _STAT.findall(stats_text)}
     if "Traceback" in text:
         say(f"warning: a traceback in {log}")
-    return CrawlRun(wall, usage.ru_maxrss / 1024, stats)
+    return CrawlRun(wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, stats)
 
 
 def warm_offline_geocoder() -> float:
@@ -277,3 +278,79 @@ def warm_offline_geocoder() -> float:
     started = time.perf_counter()
     OfflineGeocoder().geocode("Paris")
     return time.perf_counter() - started
+
+
+# -- a synthetic site, served, with Elasticsearch ----------------------------------------------
+
+# `--proposed-store`: the full crawls also install benchmarks/proposed_store.py.
+PROPOSED_STORE_SETTINGS = {"EXTENSIONS": json.dumps({
+    "benchmarks.proposed_store.ProposedStore": 0,
+    "bandcrawler.extensions.UnlistingExtension": 500,
+})}
+
+
+def add_proposed_store_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--proposed-store", action="store_true",
+                        help="run the full crawls with the store changes of "
+                             "benchmarks/proposed_store.py installed")
+
+
+@dataclass
+class SiteRun:
+    root: Path
+    url: str
+    websites: list[tuple[str, str]]  # (band name, first tour page URL)
+    es_url: str
+    full_settings: dict[str, str]  # for crawls with all pipelines
+
+    def deployment(self) -> Deployment:
+        """A fresh database with the site's bands registered, and a fresh index alias."""
+        deployment = Deployment(Path(tempfile.mkdtemp(dir=self.root)), self.es_url)
+        deployment.register(self.websites)
+        return deployment
+
+    def crawl(self, deployment: Deployment, *, bare: bool, label: str) -> CrawlRun:
+        done = deployment.crawl(bare=bare, label=label,
+                                settings=None if bare else self.full_settings)
+        say(f"{label}: {done.wall_seconds:.2f}s wall, {done.elapsed_seconds:.2f}s crawl, "
+            f"{done.items} items, {done.cpu_seconds:.1f}s CPU, {done.max_rss_mib:.0f} MiB")
+        return done
+
+
+@contextlib.contextmanager
+def synthetic_site(sizes: dict[str, int], *, proposed_store: bool = False
+                   ) -> Iterator[SiteRun]:
+    """Generate the site (pages, concerts, cities), serve it, start Elasticsearch."""
+    from benchmarks import site
+
+    say(f"offline geocoder index ready in {warm_offline_geocoder():.2f}s "
+        "(loaded once here first, so no crawl pays for building it)")
+    with tempfile.TemporaryDirectory(prefix="bench-site-") as tmp, elasticsearch() as es_url:
+        root = Path(tmp)
+        bands = site.generate(root / "site", pages=sizes["pages"], concerts=sizes["concerts"],
+                              cities=sizes["cities"])
+        with serve_directory(root / "site") as url:
+            yield SiteRun(root, url, [(b.name, url + b.path) for b in bands], es_url,
+                          PROPOSED_STORE_SETTINGS if proposed_store else {})
+
+
+def saga_summary(deployment: Deployment) -> dict[str, Any]:
+    from bandcrawler.saga import SagaStore
+    from bandcrawler.store.engine import make_engine
+
+    engine = make_engine(deployment.database_url)
+    try:
+        return SagaStore(engine).summary()
+    finally:
+        engine.dispose()
+
+
+def count_events(deployment: Deployment) -> int:
+    from bandcrawler.store.engine import make_engine
+    from bandcrawler.store.event_store import EventStore
+
+    engine = make_engine(deployment.database_url)
+    try:
+        return EventStore(engine).last_position()
+    finally:
+        engine.dispose()

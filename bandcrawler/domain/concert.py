@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,12 @@ class Listing:
 SOURCE_PRIORITY = ("jsonld", "ical", "bandsintown", "musicbrainz")
 
 
+# The events that change what the sources say (the listings): only they change `details`.
+_LISTING_EVENTS = (ev.ConcertAnnounced, ev.ConcertListedBySource, ev.ConcertDetailsChanged,
+                   ev.ConcertUnlisted)
+_EMPTY = (None, "", [], {})  # a field a source gives with no value
+
+
 def _rank(source: str) -> int:
     return SOURCE_PRIORITY.index(source) if source in SOURCE_PRIORITY else len(SOURCE_PRIORITY)
 
@@ -72,6 +79,8 @@ class Concert:
     # property reads them, and they only change when an event is applied.
     _details: dict[str, Any] | None = field(default=None, init=False, repr=False,
                                             compare=False)
+    _timing: tuple[str | None, tuple[str, str | None]] | None = field(
+        default=None, init=False, repr=False, compare=False)  # likewise, see _times
 
     # -- folding -------------------------------------------------------------------------
 
@@ -81,11 +90,16 @@ class Concert:
             handler = self._on_status
         if handler is None:
             raise ValueError(f"a concert cannot apply {type(event).__name__}")
-        place_before = self._place()
-        handler(event)
-        self._details = None
-        if self._place() != place_before:  # moved: a location found for the old place is void
-            self.location = self.geo_precision = self.timezone = self.located_country = None
+        if isinstance(event, _LISTING_EVENTS):  # what the sources say changes
+            place_before = self._place()
+            handler(event)
+            self._details = None
+            if self._place() != place_before:  # moved: a location found for the old place is void
+                self.location = self.geo_precision = self.timezone = None
+                self.located_country = None
+        else:
+            handler(event)
+        self._timing = None
         self.version = version
         self.updated_at = event.at  # type: ignore[attr-defined]  # every concert event has it
 
@@ -116,6 +130,13 @@ class Concert:
     def _on_ConcertGeocodingFailed(self, e: ev.ConcertGeocodingFailed) -> None:  # noqa: N802
         self.geocoding_error = e.reason
 
+    def copy(self) -> Concert:
+        """An independent copy: applying events to one never changes the other."""
+        twin = copy.copy(self)
+        twin.listings, twin.statuses = dict(self.listings), dict(self.statuses)
+        twin.unlisted = set(self.unlisted)
+        return twin
+
     # -- the merged picture ------------------------------------------------------------------
 
     @property
@@ -144,15 +165,15 @@ class Concert:
         return self._details
 
     def _merged_details(self) -> dict[str, Any]:
+        voices = [self.listings[s] for s in self._voices()]
         merged: dict[str, Any] = {}
         for name in DETAIL_FIELDS:
-            values = [self.listings[s].get(name) for s in self._voices()]
-            if name == "venue":
-                values = sorted(values, key=lambda v: not (v or {}).get("city"))
-            merged[name] = next((v for v in values if v not in (None, "", [], {})), None)
+            values = [listing.get(name) for listing in voices]
+            if name == "venue" and len(values) > 1:
+                values.sort(key=lambda v: not (v or {}).get("city"))
+            merged[name] = next((v for v in values if v not in _EMPTY), None)
         # Date and time belong together: take them from one source.
-        timed = next((self.listings[s] for s in self._voices()
-                      if self.listings[s].get("local_date")), {})
+        timed = next((listing for listing in voices if listing.get("local_date")), {})
         for name in ("local_date", "local_time", "utc_offset"):
             merged[name] = timed.get(name)
         return merged
@@ -181,28 +202,29 @@ class Concert:
 
     @property
     def local_date(self) -> str:
-        return self._local()[0]
+        return self._times()[1][0]
 
     @property
     def local_time(self) -> str | None:
-        return self._local()[1]
-
-    def _local(self) -> tuple[str, str | None]:
-        """Date and time at the venue. A source that gives an offset fixes the instant; in
-        the venue's own zone it may fall on another time, or day ("00:30Z" in New York)."""
-        d = self.details
-        instant = self.starts_at if d.get("utc_offset") else None
-        if instant and self.timezone:
-            found = local_at(instant, self.timezone)
-            if found:
-                return found
-        return d["local_date"], d.get("local_time")
+        return self._times()[1][1]
 
     @property
     def starts_at(self) -> str | None:
-        d = self.details
-        return instant_of(d.get("local_date"), d.get("local_time"), d.get("utc_offset"),
-                          self.timezone)
+        return self._times()[0]
+
+    def _times(self) -> tuple[str | None, tuple[str, str | None]]:
+        """The instant, and the date and time at the venue. A source that gives an offset
+        fixes the instant; in the venue's own zone it may fall on another time, or day
+        ("00:30Z" in New York). Computed once per version."""
+        if self._timing is None:
+            d = self.details
+            instant = instant_of(d.get("local_date"), d.get("local_time"), d.get("utc_offset"),
+                                 self.timezone)
+            local = (d["local_date"], d.get("local_time"))
+            if instant and d.get("utc_offset") and self.timezone:
+                local = local_at(instant, self.timezone) or local
+            self._timing = (instant, local)
+        return self._timing
 
     def needs_geocoding(self) -> bool:
         """True while the concert has a place to locate and no location (or zone) for it."""

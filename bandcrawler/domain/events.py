@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
 
 STATUSES = ("scheduled", "cancelled", "postponed", "rescheduled", "moved_online")
 
@@ -12,7 +19,9 @@ STATUSES = ("scheduled", "cancelled", "postponed", "rescheduled", "moved_online"
 @dataclass(frozen=True)
 class DomainEvent:
     def to_data(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The event's fields as a new dict (values are shared, not copied: events and
+        their data are never changed)."""
+        return {name: getattr(self, name) for name in _field_names(type(self))}
 
     @property
     def type(self) -> str:

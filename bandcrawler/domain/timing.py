@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,10 +19,10 @@ def instant_of(local_date: str | None, local_time: str | None, utc_offset: str |
     if utc_offset:
         tz: timezone | ZoneInfo = _fixed_offset(utc_offset)
     elif zone:
-        try:
-            tz = ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        found = _zone(zone)
+        if found is None:
             return None
+        tz = found
     else:
         return None
     aware = naive.replace(tzinfo=tz)
@@ -36,9 +37,18 @@ def _fixed_offset(text: str) -> timezone:
 
 def local_at(instant: str, zone: str) -> tuple[str, str] | None:
     """The local date and HH:MM time of a UTC ISO instant in an IANA zone."""
-    try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    tz = _zone(zone)
+    if tz is None:
         return None
     local = datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(tz)
     return local.date().isoformat(), local.strftime("%H:%M")
+
+
+@functools.lru_cache(maxsize=1024)
+def _zone(name: str) -> ZoneInfo | None:
+    """The zone called `name`, or None. ZoneInfo itself keeps only 8 zones loaded; a crawl
+    of venues all over the world uses hundreds."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bandcrawler.extract import Rejected
-from bandcrawler.extract.normalize import clean_text, country_code, event_status, parse_start
+from bandcrawler.extract.normalize import (
+    clean_text,
+    country_code,
+    event_status,
+    parse_start,
+    unique_names,
+)
+from bandcrawler.extract.places import coordinates
 
 # Query parameters Bandsintown adds to every link it returns: the caller's app id (a secret)
 # and tracking tags that would make an unchanged concert look changed.
@@ -95,7 +101,7 @@ def _venue(venue: dict[str, Any], online: bool) -> dict[str, Any]:
         "venue_region": clean_text(venue.get("region")),
         "venue_postal_code": clean_text(venue.get("postal_code")),
         "venue_country": country_code(venue.get("country")),
-        **_coordinates(venue.get("latitude"), venue.get("longitude")),
+        **coordinates(venue.get("latitude"), venue.get("longitude")),
     }
     if online and not fields["venue_city"]:
         return dict.fromkeys(fields)
@@ -125,36 +131,12 @@ def _status(title: str | None, description: str | None) -> str:
     return "scheduled"
 
 
-def _coordinates(latitude: Any, longitude: Any) -> dict[str, float | None]:
-    """Both coordinates when valid; "" and an exact "0" are Bandsintown's unknown."""
-    lat, lon = _float(latitude), _float(longitude)
-    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return {"latitude": None, "longitude": None}
-    return {"latitude": lat, "longitude": lon}
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) and number != 0 else None
-
-
 def _lineup(names: Any) -> list[str]:
     """Performers in billing order, each once (Bandsintown repeats co-headliners)."""
-    lineup: list[str] = []
-    seen: set[str] = set()
-    for name in names if isinstance(names, list) else [names]:
-        if isinstance(name, dict):  # some answers give artist objects
-            name = name.get("name")
-        text = clean_text(name)
-        if text and text.casefold() not in seen:
-            seen.add(text.casefold())
-            lineup.append(text)
-    return lineup
+    return unique_names(
+        name.get("name") if isinstance(name, dict) else name  # some answers give artist objects
+        for name in (names if isinstance(names, list) else [names])
+    )
 
 
 def _ticket_url(offers: Any) -> str | None:

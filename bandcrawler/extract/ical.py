@@ -16,31 +16,12 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from bandcrawler.extract import Rejected
 from bandcrawler.extract.normalize import clean_text, country_code, event_status
-from bandcrawler.extract.schema_org import _coordinates
+from bandcrawler.extract.places import VENUE_KEYS, coordinates, venue_from_text
 
-_VENUE_KEYS = (
-    "venue_name", "venue_address", "venue_city", "venue_region", "venue_postal_code",
-    "venue_country",
-)
 Zones = dict[str, Timezone]  # a feed's VTIMEZONE components by TZID
 
 _CALENDAR_START = re.compile(r"^\s*BEGIN:VCALENDAR\s*$", re.IGNORECASE | re.MULTILINE)
 _BLOCK_LINE = re.compile(r"^(BEGIN|END):(VEVENT|VTIMEZONE|VCALENDAR)\s*$", re.IGNORECASE)
-# "75011 Paris", "1017 SG Amsterdam", "1200-019 Lisboa", "00-950 Warszawa", "111 29 Stockholm"
-# (postcode first) and "London SW9 9SL" (postcode last).
-_POSTCODE_CITY = re.compile(
-    r"^(?P<postal>\d{4,5}(?: [A-Z]{2})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3} \d{2}) (?P<city>\D+)$")
-_CITY_POSTCODE = re.compile(r"^(?P<city>\D+?) (?P<postal>[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2})$")
-# "NY 10003", "CA": a US state or Canadian province, with or without its ZIP code.
-_REGION_ZIP = re.compile(r"^(?P<region>[A-Z]{2})(?: (?P<postal>\d{5}(?:-\d{4})?))?$")
-# A house number starts a street address ("50 Bd Voltaire"), not a venue name ("9:30 Club").
-_HOUSE_NUMBER = re.compile(r"^\d+[A-Za-z]?(?:-\d+)?\s")
-# A street where a city belongs ("…, 1805 Geary Blvd"): the number is no postcode.
-_STREET_WORD = re.compile(
-    r"\b(?:street|road|rd|ave|avenue|blvd|boulevard|bd|drive|lane|rue|str|calle|via|rua|"
-    r"avenida)\b|(?:stra(?:ss|ß)e|weg|laan|gasse)\b",
-    re.IGNORECASE,
-)
 _VENUE_WORD = re.compile(
     r"\b(?:club|hall|arena|theat(?:er|re)|th[ée][âa]tre|bar|pub|stadium|stadion|ballroom|"
     r"caf[ée]|room|house|centre|center|church|kirche|salle|sala|lounge|academy|"
@@ -94,11 +75,11 @@ def event_item(event: Component, feed_url: str, zones: Zones | None = None
     location = clean_text(_str(event.get("LOCATION")))
     online = bool(location and _ONLINE.match(location))
     if location and not online:
-        venue = venue_from_location(location)
+        venue = venue_from_text(location)
     elif title and not location:
         venue = venue_from_summary(title)
     else:
-        venue = dict.fromkeys(_VENUE_KEYS)
+        venue = dict.fromkeys(VENUE_KEYS)
     url = _http_url(_str(event.get("URL")))
     return {
         "source": "ical",
@@ -117,46 +98,6 @@ def event_item(event: Component, feed_url: str, zones: Zones | None = None
     }
 
 
-def venue_from_location(text: str) -> dict[str, str | None]:
-    """Venue fields from a free-text location, as calendars and map apps write addresses.
-
-    Comma-separated parts, read from the end: a country name (not a bare two-letter code,
-    which may be a US state; "UK" excepted) gives the country; "NY 10003" gives the region
-    and postcode; the last remaining part is the city, with a postcode in front ("75011
-    Paris") or behind ("London SW9 9SL") split off; the first part is the venue name unless
-    it starts with a house number; what lies between is the street address. One part alone is
-    the venue name, or the city when a country or region followed it ("Paris, France").
-    A last part that still holds digits ("50 Bd Voltaire", "1805 Geary Blvd") is address,
-    not city.
-    """
-    venue: dict[str, str | None] = dict.fromkeys(_VENUE_KEYS)
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    if len(parts) > 1 and (len(parts[-1]) > 2 or parts[-1].upper() == "UK"):
-        venue["venue_country"] = country_code(parts[-1])
-        if venue["venue_country"]:
-            parts.pop()
-    region = _REGION_ZIP.match(parts[-1]) if len(parts) > 1 else None
-    if region:
-        venue["venue_region"], venue["venue_postal_code"] = region["region"], region["postal"]
-        parts.pop()
-    if len(parts) == 1:
-        key = "venue_city" if venue["venue_country"] or region else "venue_name"
-        venue[key] = parts[0]
-        return venue
-    if len(parts) > 1:
-        city = _POSTCODE_CITY.match(parts[-1]) or _CITY_POSTCODE.match(parts[-1])
-        if city and not _STREET_WORD.search(city["city"]):
-            venue["venue_city"] = city["city"].strip()
-            venue["venue_postal_code"] = venue["venue_postal_code"] or city["postal"]
-            parts.pop()
-        elif not re.search(r"\d", parts[-1]):
-            venue["venue_city"] = parts.pop()
-        if parts and not _HOUSE_NUMBER.match(parts[0]):
-            venue["venue_name"] = parts.pop(0)
-        venue["venue_address"] = ", ".join(parts) or None
-    return venue
-
-
 def venue_from_summary(summary: str) -> dict[str, str | None]:
     """Venue fields from a title that holds the place, for events without a LOCATION.
 
@@ -166,8 +107,8 @@ def venue_from_summary(summary: str) -> dict[str, str | None]:
     Denver"); a further part that is a country gives the country. Other titles give nothing.
     """
     if " @ " in summary:
-        return venue_from_location(summary.rsplit(" @ ", 1)[1])
-    venue: dict[str, str | None] = dict.fromkeys(_VENUE_KEYS)
+        return venue_from_text(summary.rsplit(" @ ", 1)[1])
+    venue: dict[str, str | None] = dict.fromkeys(VENUE_KEYS)
     parts = [p.strip() for p in summary.split(",") if p.strip()]
     if len(parts) < 3:
         return venue
@@ -340,7 +281,7 @@ def _source_id(event: Component) -> str | None:
 def _geo(geo: Any) -> dict[str, float | None]:
     if geo is None or isinstance(geo, vBroken):
         return {"latitude": None, "longitude": None}
-    return _coordinates({"latitude": geo.latitude, "longitude": geo.longitude})
+    return coordinates(geo.latitude, geo.longitude)
 
 
 def _http_url(value: str | None) -> str | None:

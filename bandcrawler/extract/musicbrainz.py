@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from bandcrawler.extract import Rejected
-from bandcrawler.extract.normalize import clean_text, country_code, parse_start
+from bandcrawler.extract.normalize import clean_text, country_code, parse_start, unique_names
+from bandcrawler.extract.places import VENUE_KEYS, coordinates
 
 EVENT_URL = "https://musicbrainz.org/event/{}"
 # Performer relation types, in lineup order; hosts, conductors and the like are not performers.
 _PERFORMER_TYPES = ("main performer", "support act", "guest performer")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
-
-_VENUE_KEYS = (
-    "venue_name", "venue_address", "venue_city", "venue_region", "venue_postal_code",
-    "venue_country", "latitude", "longitude",
-)
 
 Json = dict[str, Any]
 
@@ -120,7 +115,7 @@ def _local_time(local_date: str, time: Any) -> str | None:
 
 def _venue(relations: list[Json]) -> dict[str, Any]:
     """Venue fields from the first "held at" place, else the area of a "held in" relation."""
-    venue: dict[str, Any] = dict.fromkeys(_VENUE_KEYS)
+    venue: dict[str, Any] = dict.fromkeys((*VENUE_KEYS, "latitude", "longitude"))
     place = _first_target(relations, "held at", "place")
     if place is not None:
         venue["venue_name"] = clean_text(place.get("name"))
@@ -128,7 +123,9 @@ def _venue(relations: list[Json]) -> dict[str, Any]:
         venue.update(_area(place.get("area")))
         venue["venue_country"] = venue["venue_country"] or _address_country(
             venue["venue_address"])
-        venue.update(_coordinates(place.get("coordinates")))
+        geo = place.get("coordinates")
+        if isinstance(geo, dict):
+            venue.update(coordinates(geo.get("latitude"), geo.get("longitude")))
         return venue
     area = _first_target(relations, "held in", "area")
     if area is not None:
@@ -191,40 +188,11 @@ def _address_country(address: str | None) -> str | None:
     return country_code(parts[-1])
 
 
-def _coordinates(coordinates: Any) -> dict[str, float | None]:
-    """Latitude and longitude (numbers or strings) when both are valid and not (0, 0)."""
-    none: dict[str, float | None] = {"latitude": None, "longitude": None}
-    if not isinstance(coordinates, dict):
-        return none
-    lat, lon = _float(coordinates.get("latitude")), _float(coordinates.get("longitude"))
-    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return none
-    if lat == 0 and lon == 0:
-        return none
-    return {"latitude": lat, "longitude": lon}
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _lineup(relations: list[Json]) -> list[str]:
     """Main performers, then support acts, then guests; each name once."""
-    names: list[str] = []
-    seen: set[str] = set()
-    for kind in _PERFORMER_TYPES:
-        for relation in relations:
-            artist = relation.get("artist")
-            if relation.get("type") != kind or not isinstance(artist, dict):
-                continue
-            name = clean_text(artist.get("name"))
-            if name and name.casefold() not in seen:
-                seen.add(name.casefold())
-                names.append(name)
-    return names
+    return unique_names(
+        relation["artist"].get("name")
+        for kind in _PERFORMER_TYPES
+        for relation in relations
+        if relation.get("type") == kind and isinstance(relation.get("artist"), dict)
+    )

@@ -115,6 +115,11 @@ class VenueLocator:
             cached = self.cache.get(key)
             if cached is not None:
                 return cached.result
+        if self.is_offline:  # straight to the GeoNames cities, without geopy's Location
+            cities = self.geocoder.candidates(request)  # type: ignore[attr-defined]
+            return GeoResult(cities[0].latitude, cities[0].longitude, "city",
+                             cities[0].timezone or None,
+                             cities[0].countrycode or None) if cities else None
         location = self._call(key, request)
         result = self._result(key, location, detailed) if location is not None else None
         if self.cache is not None:

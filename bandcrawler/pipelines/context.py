@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 
 from bandcrawler.app import Bandcrawler
 from bandcrawler.config import Config
+from bandcrawler.services.streams import ConcertCache
 
 T = TypeVar("T")
+A = TypeVar("A")
+R = TypeVar("R")
 
 
 class CrawlContext:
@@ -24,6 +27,7 @@ class CrawlContext:
 
     def __init__(self, app: Bandcrawler):
         self.app = app
+        self.concerts = ConcertCache()  # used on the store's thread only
         self._threads = {name: ThreadPoolExecutor(1, thread_name_prefix=f"bandcrawler-{name}")
                          for name in ("db", "geo", "es")}
 
@@ -40,6 +44,11 @@ class CrawlContext:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._threads[thread],
                                           functools.partial(fn, *args, **kwargs))
+
+    def batcher(self, thread: str, fn: Callable[[list[A]], Sequence[R]],
+                max_size: int = 500) -> Batcher[A, R]:
+        """A Batcher that runs `fn(batch)` on `thread`."""
+        return Batcher(lambda batch: self.run(thread, fn, batch), max_size)
 
     def _close(self) -> None:
         for pool in self._threads.values():
@@ -64,3 +73,56 @@ class ContextPipeline:
 def step_outcomes(item: dict) -> dict[str, str | None]:
     """The per-step outcome an item carries to the saga pipeline (None = done)."""
     return item.setdefault("steps", {})
+
+
+class Batcher(Generic[A, R]):
+    """Group commit for one pipeline step: `await batcher(arg)` gives `process([..., arg,
+    ...])`'s result for `arg`. Calls that arrive while a batch is being processed wait and go
+    together in the next batch (at most `max_size`), so a busy crawl pays one transaction
+    per batch rather than per item, and a quiet one waits for nobody.
+
+    If a batch fails, each of its items is processed alone, so that an item that cannot be
+    processed fails by itself.
+    """
+
+    def __init__(self, process: Callable[[list[A]], Awaitable[Sequence[R]]],
+                 max_size: int = 500):
+        self.process, self.max_size = process, max_size
+        self._waiting: list[tuple[A, asyncio.Future]] = []
+        self._draining: asyncio.Task | None = None
+
+    async def __call__(self, arg: A) -> R:
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append((arg, future))
+        if self._draining is None:
+            self._draining = asyncio.ensure_future(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                batch = self._waiting[:self.max_size]
+                del self._waiting[:self.max_size]
+                outcomes = await self._outcomes([arg for arg, _ in batch])
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    if future.done():  # cancelled meanwhile
+                        continue
+                    if isinstance(outcome, _Failed):
+                        future.set_exception(outcome.error)
+                    else:
+                        future.set_result(outcome)
+        finally:
+            self._draining = None
+
+    async def _outcomes(self, args: list[A]) -> list[Any]:
+        try:
+            return list(await self.process(args))
+        except Exception as exc:  # noqa: BLE001 - handed to the item's own future
+            if len(args) == 1:
+                return [_Failed(exc)]
+            return [(await self._outcomes([arg]))[0] for arg in args]
+
+
+class _Failed:
+    def __init__(self, error: Exception):
+        self.error = error

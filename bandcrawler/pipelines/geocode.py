@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from bandcrawler.pipelines.context import ContextPipeline, step_outcomes
-from bandcrawler.services.concerts import geocode_concert
+from bandcrawler.pipelines.context import Batcher, ContextPipeline, step_outcomes
+from bandcrawler.services.concerts import (
+    MAX_CONFLICT_RETRIES,
+    Located,
+    load_concerts,
+    locate_concerts,
+    record_locations,
+)
+from bandcrawler.store.event_store import ConcurrencyError
 
 logger = logging.getLogger(__name__)
 
 
 class GeocodePipeline(ContextPipeline):
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self._geocode = Batcher(self._geocode_batch)
+
     async def process_item(self, item):
         meta = {"source_url": item.get("source_url")}
-        located = await self.context.run("geo", geocode_concert, self.app.store,
-                                         self.app.locator, item["concert_id"], meta)
+        located = await self._geocode((item["concert_id"], meta))
         self.stats.inc_value("bandcrawler/events/appended",
                              located.concert.version - item["version"])
         item["version"] = located.concert.version
@@ -25,3 +36,24 @@ class GeocodePipeline(ContextPipeline):
         else:
             self.stats.inc_value("bandcrawler/geocode/ok")
         return item
+
+    async def _geocode_batch(self, batch: list[tuple[str, dict[str, Any]]]) -> list[Located]:
+        """services.concerts.geocode_concerts, with the store's work on its thread and the
+        locating on the geocoder's."""
+        run, store, cache = self.context.run, self.app.store, self.context.concerts
+        metas: dict[str, dict[str, Any]] = {}
+        for concert_id, meta in batch:
+            metas.setdefault(concert_id, meta)
+        todo, done = list(metas), {}
+        for _attempt in range(MAX_CONFLICT_RETRIES):
+            concerts = await run("db", load_concerts, store, todo, cache)
+            decisions = await run("geo", locate_concerts, self.app.locator, concerts)
+            outcome = await run("db", record_locations, store, concerts, decisions,
+                                [metas[c.concert_id] for c in concerts], cache)
+            done.update((c.concert_id, found) for c, found in zip(concerts, outcome,
+                                                                  strict=True) if found)
+            todo = [c.concert_id for c, found in zip(concerts, outcome, strict=True)
+                    if found is None]
+            if not todo:
+                return [done[concert_id] for concert_id, _ in batch]
+        raise ConcurrencyError(f"concert-{todo[0]}", -1)

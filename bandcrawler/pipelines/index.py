@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 
 from scrapy import signals
 
 from bandcrawler.pipelines.context import ContextPipeline, step_outcomes
-from bandcrawler.services.indexing import concert_for_index
+from bandcrawler.services.indexing import concerts_for_index
 
 logger = logging.getLogger(__name__)
 
@@ -20,11 +21,12 @@ class IndexPipeline(ContextPipeline):
     def __init__(self, crawler):
         super().__init__(crawler)
         self._ticker: asyncio.Task | None = None
+        self._load = self.context.batcher("db", functools.partial(
+            concerts_for_index, self.app.store, self.app.saga, cache=self.context.concerts))
         crawler.signals.connect(self._start_ticker, signal=signals.spider_opened)
 
     async def process_item(self, item):
-        concert = await self.context.run("db", concert_for_index, self.app.store, self.app.saga,
-                                         item["concert_id"])
+        concert = await self._load(item["concert_id"])
         if concert is None:  # this version is in the index already
             step_outcomes(item)["index"] = None
             return item
@@ -51,7 +53,9 @@ class IndexPipeline(ContextPipeline):
                 await self._flush()
 
     async def _flush(self, refresh: bool = False):
-        # One Elasticsearch thread: flushes never overlap; the buffer has its own lock.
-        result = await self.context.run("es", self.app.read_model.flush, refresh=refresh)
+        # One Elasticsearch thread: flushes never overlap; the buffer has its own lock. The
+        # saga hears of the result on the store's thread, like every other database write.
+        result = await self.context.run("es", self.app.read_model.send, refresh=refresh)
+        await self.context.run("db", self.app.read_model.report, result)
         self.stats.inc_value("bandcrawler/index/indexed", len(result.indexed))
         self.stats.inc_value("bandcrawler/index/failed", len(result.failed))

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import functools
+
 from bandcrawler.domain.concert import listing_from
 from bandcrawler.pipelines.context import ContextPipeline, step_outcomes
-from bandcrawler.services.concerts import record_listing
+from bandcrawler.services.concerts import record_listings
 
 
 class RecordPipeline(ContextPipeline):
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self._record = self.context.batcher("db", functools.partial(
+            record_listings, self.app.store, cache=self.context.concerts))
+
     async def process_item(self, item):
         meta = {"spider": self.crawler.spider.name if self.crawler.spider else None,
                 "job": self.crawler.settings.get("JOB_ID") or None,
                 "source_url": item.get("source_url")}
-        recorded = await self.context.run("db", record_listing, self.app.store,
-                                          listing_from(item), meta)
+        recorded = await self._record((listing_from(item), meta))
         item["concert_id"], item["version"] = recorded.concert_id, recorded.version
         step_outcomes(item)["record"] = None
         self.stats.inc_value("bandcrawler/events/appended", recorded.appended)

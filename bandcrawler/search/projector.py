@@ -46,17 +46,28 @@ class ReadModelProjector:
         `refresh` makes the documents searchable at once (at the end of a crawl or resume),
         rather than at the index's next periodic refresh.
         """
+        result = self.send(refresh=refresh)
+        self.report(result)
+        return result
+
+    def send(self, *, refresh: bool = False) -> FlushResult:
+        """The Elasticsearch half of `flush`: the caller reports the result to the saga (the
+        pipeline does it on its database thread)."""
         if not self.indexer.pending():
             return FlushResult({}, {})
         problem = self._ensure_index()
         result = self.indexer.discard(problem) if problem else self.indexer.flush()
-        self.saga.report_indexed(result.indexed, result.failed)
         if refresh and result.indexed:
             self._refresh()
         if result.failed:
             logger.warning("Elasticsearch did not take %d document(s): %s", len(result.failed),
                            next(iter(result.failed.values())))
         return result
+
+    def report(self, result: FlushResult) -> None:
+        """The saga half of `flush`."""
+        if result.indexed or result.failed:
+            self.saga.report_indexed(result.indexed, result.failed)
 
     def _refresh(self) -> None:
         try:

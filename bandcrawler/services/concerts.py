@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
@@ -18,13 +18,16 @@ from bandcrawler.domain.concert import (
 )
 from bandcrawler.domain.events import DomainEvent
 from bandcrawler.domain.identity import concert_id_for, concert_stream, natural_key, source_key
-from bandcrawler.store.event_store import ConcurrencyError, EventStore, utc_now
-from bandcrawler.store.repository import (
-    find_concert_id,
-    load_concert,
-    remember_keys,
-    to_new_events,
+from bandcrawler.services.streams import (
+    ConcertCache,
+    Decided,
+    append_decided,
+    fold_decided,
+    known_concert_ids,
+    read_concerts,
+    remember_new_keys,
 )
+from bandcrawler.store.event_store import ConcurrencyError, EventStore, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +64,8 @@ def record_listing(store: EventStore, listing: Listing, meta: dict[str, Any]) ->
     return record_listings(store, [(listing, meta)])[0]
 
 
-def record_listings(store: EventStore, batch: Sequence[tuple[Listing, dict[str, Any]]]
-                    ) -> list[Recorded]:
+def record_listings(store: EventStore, batch: Sequence[tuple[Listing, dict[str, Any]]],
+                    cache: ConcertCache | None = None) -> list[Recorded]:
     """`record_listing` for each (listing, meta), in order, in one transaction: the outcome of
     one transaction each (a later listing sees what an earlier one recorded), at a fraction
     of the cost. All or none; a concurrent append elsewhere makes the whole batch decide again.
@@ -70,38 +73,39 @@ def record_listings(store: EventStore, batch: Sequence[tuple[Listing, dict[str, 
     for _attempt in range(MAX_CONFLICT_RETRIES):
         try:
             with store.engine.begin() as conn:
-                return _record(store, conn, batch)
+                recorded = _record(store, conn, batch, cache)
+            if cache is not None:
+                cache.put({r.concert_id: r.concert for r in recorded}.values())
+            return recorded
         except ConcurrencyError as exc:
             logger.debug("Retrying after a concurrent append: %s", exc)
     raise ConcurrencyError(concert_stream(listing_keys(batch[0][0])[-1]), -1)
 
 
-def _record(store: EventStore, conn: Connection,
-            batch: Sequence[tuple[Listing, dict[str, Any]]]) -> list[Recorded]:
-    loaded: dict[str, Concert] = {}  # each concert is read once per batch, then kept current
-    recorded = []
-    for listing, meta in batch:
-        keys = listing_keys(listing)
-        concert_id = find_concert_id(conn, keys) or concert_id_for(keys[-1])
-        concert = loaded.get(concert_id)
-        if concert is None:
-            concert = loaded[concert_id] = load_concert(store, conn, concert_id)
+def _record(store: EventStore, conn: Connection, batch: Sequence[tuple[Listing, dict[str, Any]]],
+            cache: ConcertCache | None) -> list[Recorded]:
+    keyed = [(listing, meta, listing_keys(listing)) for listing, meta in batch]
+    known = known_concert_ids(conn, (key for _, _, keys in keyed for key in keys))
+    new_keys: dict[str, str] = {}
+    ids = []
+    for _, _, keys in keyed:
+        concert_id = next((known[k] for k in keys if k in known), None) \
+            or concert_id_for(keys[-1])
+        for key in keys:  # as remember_keys: a key already mapped keeps its concert
+            if key not in known:
+                known[key] = new_keys[key] = concert_id
+        ids.append(concert_id)
+    concerts = read_concerts(conn, ids, cache)
+    recorded, appends = [], []
+    for (listing, meta, _), concert_id in zip(keyed, ids, strict=True):
+        concert = concerts[concert_id]  # a later listing of it sees what an earlier one added
         decided = decide_listing(concert, listing, utc_now())
-        _append(store, conn, concert, decided, meta)
-        remember_keys(conn, concert_id, keys)
+        if decided:
+            appends.append(Decided(concert, decided, meta, fold_decided(concert, decided)))
         recorded.append(Recorded(concert_id, concert.version, len(decided), concert))
+    append_decided(store, conn, appends)
+    remember_new_keys(conn, new_keys)
     return recorded
-
-
-def _append(store: EventStore, conn, concert: Concert, decided: list[DomainEvent],
-            meta: dict[str, Any]) -> None:
-    """Append and fold the decided events into `concert`, so callers see its new state."""
-    if not decided:
-        return
-    stored = store.append(conn, concert_stream(concert.concert_id),
-                          to_new_events(decided, meta), concert.version)
-    for event, row in zip(decided, stored, strict=True):
-        concert.apply(event, row.version)
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,8 @@ def geocode_concert(store: EventStore, locator: Locator, concert_id: str,
 
 
 def geocode_concerts(store: EventStore, locator: Locator, concert_ids: Sequence[str],
-                     meta: dict[str, Any]) -> dict[str, Located]:
+                     meta: dict[str, Any], cache: ConcertCache | None = None
+                     ) -> dict[str, Located]:
     """`geocode_concert` for several concerts: read them, locate them, append what was found.
 
     The three stages are separate functions so that the pipeline can run the locating on
@@ -129,9 +134,9 @@ def geocode_concerts(store: EventStore, locator: Locator, concert_ids: Sequence[
     """
     todo, done = list(dict.fromkeys(concert_ids)), {}
     for _attempt in range(MAX_CONFLICT_RETRIES):
-        concerts = load_concerts(store, todo)
+        concerts = load_concerts(store, todo, cache)
         decisions = locate_concerts(locator, concerts)
-        outcome = record_locations(store, concerts, decisions, meta)
+        outcome = record_locations(store, concerts, decisions, [meta] * len(concerts), cache)
         done.update((c.concert_id, located) for c, located in zip(concerts, outcome,
                                                                   strict=True) if located)
         todo = [c.concert_id for c, located in zip(concerts, outcome, strict=True)
@@ -141,10 +146,12 @@ def geocode_concerts(store: EventStore, locator: Locator, concert_ids: Sequence[
     raise ConcurrencyError(concert_stream(todo[0]), -1)
 
 
-def load_concerts(store: EventStore, concert_ids: Sequence[str]) -> list[Concert]:
-    """The current state of each concert, read in one transaction."""
+def load_concerts(store: EventStore, concert_ids: Sequence[str],
+                  cache: ConcertCache | None = None) -> list[Concert]:
+    """The current state of each concert, read at once."""
     with store.engine.connect() as conn:
-        return [load_concert(store, conn, concert_id) for concert_id in concert_ids]
+        concerts = read_concerts(conn, concert_ids, cache)
+    return [concerts[concert_id] for concert_id in concert_ids]
 
 
 Decision = tuple[list[DomainEvent], "str | None"]  # events to append, reason it failed
@@ -156,22 +163,31 @@ def locate_concerts(locator: Locator, concerts: Sequence[Concert]) -> list[Decis
 
 
 def record_locations(store: EventStore, concerts: Sequence[Concert],
-                     decisions: Sequence[Decision | None], meta: dict[str, Any]
-                     ) -> list[Located | None]:
-    """Append the decisions in one transaction, folding them into the concerts; None for a
-    concert that another writer moved on meanwhile (read it and locate it again)."""
+                     decisions: Sequence[Decision | None], metas: Sequence[dict[str, Any]],
+                     cache: ConcertCache | None = None) -> list[Located | None]:
+    """Append the decisions (with their metadata) in one transaction, folding them into the
+    concerts; None for a concert that another writer moved on meanwhile (read it and locate
+    it again)."""
     outcome: list[Located | None] = [
         Located(concert, decision[1] if decision else None)
         for concert, decision in zip(concerts, decisions, strict=True)]
     if not any(decision and decision[0] for decision in decisions):
         return outcome  # nothing to write: no transaction
-    with store.engine.begin() as conn:
-        for number, (concert, decision) in enumerate(zip(concerts, decisions, strict=True)):
-            try:
-                _append(store, conn, concert, decision[0] if decision else [], meta)
-            except ConcurrencyError as exc:
-                logger.debug("Retrying geocoding after a concurrent append: %s", exc)
-                outcome[number] = None
+    appends = []
+    for concert, decision, meta in zip(concerts, decisions, metas, strict=True):
+        if decision and decision[0]:
+            appends.append(Decided(concert, decision[0], meta, concert.version))
+    try:
+        with store.engine.begin() as conn:
+            append_decided(store, conn, appends)
+    except ConcurrencyError as exc:  # rolled back: locate them all again
+        logger.debug("Retrying geocoding after a concurrent append: %s", exc)
+        return [None if decision and decision[0] else located
+                for located, decision in zip(outcome, decisions, strict=True)]
+    for d in appends:
+        fold_decided(d.concert, d.events)
+    if cache is not None:
+        cache.put(d.concert for d in appends)
     return outcome
 
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from bandcrawler.domain.concert import Concert
 from bandcrawler.saga import SagaStore
+from bandcrawler.services.streams import ConcertCache, read_concerts
 from bandcrawler.store.event_store import EventStore
-from bandcrawler.store.repository import load_concert
 
 
 def concert_for_index(store: EventStore, saga: SagaStore, concert_id: str) -> Concert | None:
@@ -15,12 +15,11 @@ def concert_for_index(store: EventStore, saga: SagaStore, concert_id: str) -> Co
     return concerts_for_index(store, saga, [concert_id])[0]
 
 
-def concerts_for_index(store: EventStore, saga: SagaStore,
-                       concert_ids: Sequence[str]) -> list[Concert | None]:
-    """`concert_for_index` for each id, read in one transaction."""
+def concerts_for_index(store: EventStore, saga: SagaStore, concert_ids: Sequence[str],
+                       cache: ConcertCache | None = None) -> list[Concert | None]:
+    """`concert_for_index` for each id, read at once."""
     indexed = saga.indexed_versions(concert_ids)
     with store.engine.connect() as conn:
-        concerts = {concert_id: load_concert(store, conn, concert_id)
-                    for concert_id in dict.fromkeys(concert_ids)}
-    return [None if indexed.get(concert_id, 0) >= concerts[concert_id].version
+        concerts = read_concerts(conn, concert_ids, cache)
+    return [None if concert_id in indexed and indexed[concert_id] >= concerts[concert_id].version
             else concerts[concert_id] for concert_id in concert_ids]

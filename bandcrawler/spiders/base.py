@@ -15,7 +15,6 @@ from bandcrawler.config import Config
 from bandcrawler.extract import Rejected
 from bandcrawler.services.bands import BandView, list_bands
 
-
 SECRET_PARAMETERS = ("app_id", "api_key", "apikey", "key", "token")
 
 

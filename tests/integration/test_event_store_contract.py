@@ -172,13 +172,14 @@ class EventStoreContract:
                                  ("w1", "w2", "w3", "w4"), while_running=tail)
         tail()
         assert store is not None
+        everything = list(store.read_all())
         store.engine.dispose()
 
         assert outcomes.errors == []
         assert outcomes.exitcodes == [0, 0, 0, 0]
         total = 4 * DECISIONS_PER_WRITER * EVENTS_PER_DECISION
         assert [e.position for e in read] == list(range(1, total + 1))
-        assert read == list(store.read_all())  # what the tail saw is the log as it stands
+        assert read == everything  # what the tail saw is the log as it stands
         per_writer = {}
         for event in read:
             per_writer.setdefault(event.meta["writer"], []).append(event.data["decision"])

@@ -7,12 +7,7 @@ from pathlib import Path
 import pytest
 
 from bandcrawler.extract import Rejected
-from bandcrawler.extract.ical import (
-    parse_events,
-    ticket_url,
-    venue_from_location,
-    venue_from_summary,
-)
+from bandcrawler.extract.ical import parse_events, ticket_url, venue_from_summary
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ical"
 FEED = "https://feeds.example/tour.ics"
@@ -192,25 +187,6 @@ def test_outlook_locations_with_native_country_names_and_no_country():
         "name": "Columbiahalle", "address": "Columbiadamm 13-21", "city": "Berlin",
         "postal_code": "10965"}
     assert venue(feed["Kodiak Static - Washington DC"])["name"] == "9:30 Club"
-
-
-@pytest.mark.parametrize(("location", "expected"), [
-    ("Paradiso, Amsterdam", {"name": "Paradiso", "city": "Amsterdam"}),
-    ("Paradiso", {"name": "Paradiso"}),
-    ("Paris, France", {"city": "Paris", "country": "FR"}),
-    ("Lido, Berlin, Germany", {"name": "Lido", "city": "Berlin", "country": "DE"}),
-    ("Le Bataclan, 50 Bd Voltaire", {"name": "Le Bataclan", "address": "50 Bd Voltaire"}),
-    ("The Fillmore, 1805 Geary Blvd", {"name": "The Fillmore", "address": "1805 Geary Blvd"}),
-    ("50 Bd Voltaire, 75011 Paris, France",
-     {"address": "50 Bd Voltaire", "city": "Paris", "postal_code": "75011", "country": "FR"}),
-    ("Musicbox, Rua Nova do Carvalho 24, 1200-019 Lisboa, Portugal",
-     {"name": "Musicbox", "address": "Rua Nova do Carvalho 24", "city": "Lisboa",
-      "postal_code": "1200-019", "country": "PT"}),
-    ("St. Louis Music Park, St. Louis, MO",
-     {"name": "St. Louis Music Park", "city": "St. Louis", "region": "MO"}),
-])
-def test_location_rule(location, expected):
-    assert {k[6:]: v for k, v in venue_from_location(location).items() if v} == expected
 
 
 def test_a_city_only_location_gives_a_city_and_a_songkick_placeholder_geo_is_ignored():

@@ -1,0 +1,55 @@
+"""Benchmark 5, memory: peak RSS of the crawl process (its own rusage) with all pipelines at
+a small and a large synthetic site; the same for crawls with no item pipelines, as the
+baseline of what Scrapy itself grows by.
+
+Target: at most 1.2x from the small to the large crawl (memory does not grow with the crawl).
+"""
+
+from __future__ import annotations
+
+from benchmarks.support import (
+    Report,
+    Target,
+    add_proposed_store_flag,
+    arguments,
+    median,
+    synthetic_site,
+)
+
+FULL = ({"pages": 200, "concerts": 1_000, "cities": 500},
+        {"pages": 4000, "concerts": 20_000, "cities": 500})
+QUICK = ({"pages": 20, "concerts": 100, "cities": 20},
+         {"pages": 100, "concerts": 500, "cities": 20})
+
+
+def main() -> None:
+    args = arguments(__doc__.split("\n")[0], runs=1, extra=add_proposed_store_flag)
+    small, large = QUICK if args.quick else FULL
+    peaks: dict[tuple[str, int], list[float]] = {}
+    for sizes in (small, large):
+        with synthetic_site(sizes, proposed_store=args.proposed_store) as site:
+            for run in range(args.runs):
+                for is_bare in (True, False):
+                    kind = "bare" if is_bare else "full"
+                    deployment = site.deployment()
+                    done = site.crawl(deployment, bare=is_bare,
+                                      label=f"{sizes['concerts']} concerts {kind} run {run + 1}")
+                    if done.items != sizes["concerts"]:
+                        raise RuntimeError(f"{done.items} items of {sizes['concerts']}")
+                    peaks.setdefault((kind, sizes["concerts"]), []).append(done.max_rss_mib)
+                    if not is_bare:
+                        deployment.drop_index()
+    peak = {key: median(values) for key, values in peaks.items()}
+    n_small, n_large = small["concerts"], large["concerts"]
+    report = Report("memory", args, {"small": n_small, "large": n_large,
+                                     "proposed_store": args.proposed_store})
+    report.figures = {f"{kind} crawl of {n:,} concerts, peak RSS MiB": value
+                      for (kind, n), value in sorted(peak.items())}
+    report.figures["bare growth, large / small"] = peak["bare", n_large] / peak["bare", n_small]
+    report.targets = [Target("full_growth", peak["full", n_large] / peak["full", n_small],
+                             "<=", 1.2)]
+    report.emit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Benchmark 3, rebuild: `reindex` N concerts from the event store into a new index; the
+baseline is `elasticsearch.helpers.bulk` of the same final documents, precomputed, with the
+same actions (external versions), into the same server, each followed by a refresh.
+
+Target: the rebuild indexes at least 0.8x the baseline's documents per second.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from elasticsearch.helpers import bulk
+
+from bandcrawler.app import Bandcrawler
+from bandcrawler.config import Config
+from bandcrawler.domain.view import concert_document
+from bandcrawler.saga import Report as SagaReport
+from bandcrawler.search.client import make_client
+from bandcrawler.search.index import ConcertIndex
+from bandcrawler.search.projector import fold_all_concerts
+from bandcrawler.store.event_store import EventStore
+from benchmarks.event_store import workload
+from benchmarks.proposed_store import append_many
+from benchmarks.support import Report, Target, arguments, elasticsearch, median, say
+
+FULL = {"concerts": 100_000}
+QUICK = {"concerts": 1_000}
+
+
+def fill(app: Bandcrawler, concerts: int) -> None:
+    """The events of `concerts` crawled concerts (listing, status for one in ten, location),
+    and the saga rows a crawl leaves: every concert complete. Written with the batch append
+    prototype (fast to set up; the reads do not care how the rows were written)."""
+    store: EventStore = app.store
+    for transaction in workload(int(concerts * 2.1), 200):
+        with store.engine.begin() as conn:
+            append_many(store, conn, transaction)
+    states = [SagaReport(c.concert_id, c.version, True, c.version, c.version)
+              for c in fold_all_concerts(store).values()]
+    for start in range(0, len(states), 5000):
+        app.saga.report_many(states[start:start + 5000])
+
+
+def baseline(client, alias: str, documents: list[tuple[str, int, dict]]) -> float:
+    """helpers.bulk of the precomputed documents into a new index of the same template."""
+    index = ConcertIndex(client, alias)
+    target = index.new_index()
+    actions = ({"_op_type": "index", "_index": target, "_id": doc_id, "version": version,
+                "version_type": "external", "_source": document}
+               for doc_id, version, document in documents)
+    started = time.perf_counter()
+    ok, errors = bulk(client, actions, chunk_size=1000, raise_on_error=False)
+    index.refresh(target)
+    elapsed = time.perf_counter() - started
+    if errors or ok != len(documents):
+        raise RuntimeError(f"baseline bulk: {ok} indexed, errors: {errors[:1]}")
+    client.options(ignore_status=404).indices.delete(index=target)
+    return elapsed
+
+
+def main() -> None:
+    args = arguments(__doc__.split("\n")[0], runs=3)
+    sizes = QUICK if args.quick else FULL
+    with tempfile.TemporaryDirectory(prefix="bench-rebuild-") as tmp, \
+            elasticsearch() as es_url:
+        config = Config(database_url=f"sqlite:///{Path(tmp) / 'bandcrawler.db'}",
+                        elasticsearch_url=es_url, index_alias=f"bench-rebuild-{Path(tmp).name}")
+        app = Bandcrawler(config)
+        say(f"writing the events of {sizes['concerts']:,} concerts")
+        fill(app, sizes["concerts"])
+        documents = [(c.concert_id, c.version, concert_document(c))
+                     for c in fold_all_concerts(app.store).values()]
+        client = make_client(es_url, request_timeout=120)
+        rebuild_times, baseline_times = [], []
+        for number in range(args.runs):
+            started = time.perf_counter()
+            _, count = app.read_model.rebuild()
+            rebuild_times.append(time.perf_counter() - started)
+            if count != len(documents):
+                raise RuntimeError(f"rebuild indexed {count} of {len(documents)} concerts")
+            baseline_times.append(baseline(client, config.index_alias, documents))
+            say(f"run {number + 1}: rebuild {rebuild_times[-1]:.2f}s, "
+                f"baseline bulk {baseline_times[-1]:.2f}s")
+        app.read_model.index.drop()
+        client.close()
+        app.close()
+    rebuild_rate = len(documents) / median(rebuild_times)
+    baseline_rate = len(documents) / median(baseline_times)
+    report = Report("rebuild", args, {**sizes, "documents": len(documents)})
+    report.figures = {
+        "baseline helpers.bulk docs/s": baseline_rate,
+        "bandcrawler reindex docs/s": rebuild_rate,
+        "baseline s": median(baseline_times),
+        "reindex s": median(rebuild_times),
+    }
+    report.targets = [Target("rate_ratio", rebuild_rate / baseline_rate, ">=", 0.8)]
+    report.emit()
+
+
+if __name__ == "__main__":
+    main()
