@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import date
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -37,6 +38,13 @@ def _radius(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _http_url(text: str) -> str:
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"not an http(s) URL: {text!r}")
+    return text.strip()
+
+
 def _setting(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name:
@@ -59,9 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                                         parser_class=_Parser)
     add = band_commands.add_parser("add", help="register a band or add sources to it")
     add.add_argument("name")
-    add.add_argument("--website", action="append", default=[], metavar="URL",
+    add.add_argument("--website", action="append", default=[], metavar="URL", type=_http_url,
                      help="a page with schema.org events (repeatable)")
-    add.add_argument("--ical", action="append", default=[], metavar="URL",
+    add.add_argument("--ical", action="append", default=[], metavar="URL", type=_http_url,
                      help="an iCalendar feed (repeatable)")
     add.add_argument("--bandsintown", action="append", default=[], metavar="ARTIST",
                      help="the artist name on Bandsintown")
@@ -100,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     schedule = commands.add_parser(
         "schedule", help="enqueue on scrapyd the spiders that have work (for cron/systemd)")
-    schedule.add_argument("--scrapyd", required=True, metavar="URL",
+    schedule.add_argument("--scrapyd", required=True, metavar="URL", type=_http_url,
                           help="e.g. http://127.0.0.1:6800 (basic auth from SCRAPYD_USERNAME"
                                " and SCRAPYD_PASSWORD)")
     schedule.add_argument("--project", default="bandcrawler",
@@ -112,6 +120,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_search(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    from bandcrawler.search.queries import MAX_LIMIT
+
+    if args.near is not None and not args.near.strip():
+        parser.error("--near needs a place name")
+    if args.lat is not None and not -90 <= args.lat <= 90:
+        parser.error(f"--lat must be within -90..90, not {args.lat}")
+    if args.lon is not None and not -180 <= args.lon <= 180:
+        parser.error(f"--lon must be within -180..180, not {args.lon}")
+    if not 1 <= args.limit <= MAX_LIMIT:
+        parser.error(f"--limit must be within 1..{MAX_LIMIT}")
+    if args.date_to is not None and args.date_to < args.date_from:
+        parser.error("--to is before --from (which defaults to today)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -119,8 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--lat and --lon go together")
     if args.command == "search" and args.near and args.lat is not None:
         parser.error("use --near or --lat/--lon, not both")
-    if args.command == "search" and args.limit < 1:
-        parser.error("--limit must be at least 1")
+    if args.command == "search":
+        _check_search(parser, args)
     try:
         return commands.run(args)
     except (commands.UserError, ConfigError) as exc:

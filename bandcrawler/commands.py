@@ -76,7 +76,9 @@ def search(app: Bandcrawler, args: argparse.Namespace) -> int:
     try:
         hits = run_search(app.elasticsearch, app.config.index_alias, filters)
     except Exception as exc:  # noqa: BLE001 - transport errors become one line
-        raise UserError(f"search failed at {app.config.elasticsearch_url}: "
+        from bandcrawler.search.client import redact_url
+
+        raise UserError(f"search failed at {redact_url(app.config.elasticsearch_url)}: "
                         f"{type(exc).__name__}: {exc}"[:400]) from None
     if args.json:
         print_json([{**h.source, "distance_km": h.distance_km} for h in hits])

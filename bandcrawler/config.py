@@ -38,22 +38,39 @@ class Config:
                 options = json.loads(options)
             except json.JSONDecodeError as exc:
                 raise ConfigError(f"BANDCRAWLER_GEOCODER_OPTIONS is not JSON: {exc}") from None
+        if not isinstance(options, dict):
+            raise ConfigError("BANDCRAWLER_GEOCODER_OPTIONS must be a JSON object, e.g. "
+                              '{"domain": "nominatim.example.org"}')
         return cls(
             database_url=settings.get("BANDCRAWLER_DATABASE_URL"),
             elasticsearch_url=settings.get("ELASTICSEARCH_URL"),
             index_alias=settings.get("BANDCRAWLER_INDEX", "concerts"),
             geocoder=settings.get("BANDCRAWLER_GEOCODER", "offline"),
             geocoder_options=dict(options),
-            geocoder_min_delay=settings.getfloat("BANDCRAWLER_GEOCODER_MIN_DELAY", 1.0),
+            geocoder_min_delay=_number(settings, "BANDCRAWLER_GEOCODER_MIN_DELAY", float, 1.0),
             user_agent=settings.get("USER_AGENT"),
             es_api_key=settings.get("ELASTICSEARCH_API_KEY"),
             es_username=settings.get("ELASTICSEARCH_USERNAME"),
             es_password=settings.get("ELASTICSEARCH_PASSWORD"),
             es_ca_certs=settings.get("ELASTICSEARCH_CA_CERTS"),
-            es_timeout=settings.getfloat("ELASTICSEARCH_TIMEOUT", 10.0),
-            bulk_max_docs=settings.getint("BANDCRAWLER_BULK_MAX_DOCS", 500),
-            bulk_max_age=settings.getfloat("BANDCRAWLER_BULK_MAX_AGE", 5.0),
+            es_timeout=_number(settings, "ELASTICSEARCH_TIMEOUT", float, 10.0, minimum=0.001),
+            bulk_max_docs=_number(settings, "BANDCRAWLER_BULK_MAX_DOCS", int, 500, minimum=1),
+            bulk_max_age=_number(settings, "BANDCRAWLER_BULK_MAX_AGE", float, 5.0),
         )
+
+
+def _number(settings: BaseSettings, name: str, kind: type, default: float,
+            minimum: float = 0) -> Any:
+    """A numeric setting, or a ConfigError naming it (settings may come from the environment
+    as text)."""
+    value = settings.get(name, default)
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    if not number >= minimum:  # also rejects NaN
+        raise ConfigError(f"{name} must be at least {minimum}, got {value!r}")
+    return number
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:

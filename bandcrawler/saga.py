@@ -125,8 +125,11 @@ class SagaStore:
         wanted = list(dict.fromkeys(concert_ids))
         rows: dict[str, dict[str, Any]] = {}
         for start in range(0, len(wanted), READ_CHUNK):
-            query = select(saga).where(saga.c.concert_id.in_(wanted[start:start + READ_CHUNK]))
-            rows.update((r.concert_id, dict(r._mapping)) for r in conn.execute(query))
+            query = select(saga.c.concert_id, *[c for c in saga.c if c.name != "concert_id"]
+                           ).where(saga.c.concert_id.in_(wanted[start:start + READ_CHUNK]))
+            result = conn.execute(query)
+            names = list(result.keys())
+            rows.update((row[0], dict(zip(names, row, strict=True))) for row in result)
         if not known:
             for concert_id in wanted:
                 rows.setdefault(concert_id, {

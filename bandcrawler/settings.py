@@ -46,10 +46,12 @@ ELASTICSEARCH_API_KEY = os.environ.get("ELASTICSEARCH_API_KEY")
 ELASTICSEARCH_USERNAME = os.environ.get("ELASTICSEARCH_USERNAME")
 ELASTICSEARCH_PASSWORD = os.environ.get("ELASTICSEARCH_PASSWORD")
 ELASTICSEARCH_CA_CERTS = os.environ.get("ELASTICSEARCH_CA_CERTS")
-ELASTICSEARCH_TIMEOUT = float(os.environ.get("ELASTICSEARCH_TIMEOUT", "10"))
+# Numbers from the environment stay text here: Config parses them and names a bad one.
+ELASTICSEARCH_TIMEOUT = os.environ.get("ELASTICSEARCH_TIMEOUT", "10")
 BANDCRAWLER_INDEX = os.environ.get("BANDCRAWLER_INDEX", "concerts")
-BANDCRAWLER_BULK_MAX_DOCS = 500
-BANDCRAWLER_BULK_MAX_AGE = 5.0  # seconds a document may wait in the bulk buffer
+BANDCRAWLER_BULK_MAX_DOCS = os.environ.get("BANDCRAWLER_BULK_MAX_DOCS", "500")
+# Seconds a document may wait in the bulk buffer.
+BANDCRAWLER_BULK_MAX_AGE = os.environ.get("BANDCRAWLER_BULK_MAX_AGE", "5")
 
 # Tour-date APIs. The app id is a secret: it is never logged.
 BANDSINTOWN_API_URL = os.environ.get("BANDSINTOWN_API_URL", "https://rest.bandsintown.com")
@@ -62,4 +64,4 @@ MUSICBRAINZ_CONTACT = os.environ.get("MUSICBRAINZ_CONTACT", "bandcrawler@example
 # with its options as JSON, e.g. '{"domain": "nominatim.example.org"}'.
 BANDCRAWLER_GEOCODER = os.environ.get("BANDCRAWLER_GEOCODER", "offline")
 BANDCRAWLER_GEOCODER_OPTIONS = os.environ.get("BANDCRAWLER_GEOCODER_OPTIONS", "{}")
-BANDCRAWLER_GEOCODER_MIN_DELAY = float(os.environ.get("BANDCRAWLER_GEOCODER_MIN_DELAY", "1.0"))
+BANDCRAWLER_GEOCODER_MIN_DELAY = os.environ.get("BANDCRAWLER_GEOCODER_MIN_DELAY", "1.0")

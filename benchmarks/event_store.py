@@ -30,7 +30,7 @@ from bandcrawler.domain import events as ev
 from bandcrawler.store.engine import make_engine
 from bandcrawler.store.event_store import EventStore, NewEvent, StoredEvent, utc_now
 from bandcrawler.store.tables import events
-from benchmarks.proposed_store import append_many
+from benchmarks.proposed_store import append_many, append_many_driver
 from benchmarks.support import Report, Target, arguments, median, say
 
 FULL = {"events": 200_000}
@@ -109,13 +109,14 @@ def bandcrawler_append(url: str, transactions: list[Transaction]) -> float:
     return elapsed
 
 
-def prototype_append(url: str, transactions: list[Transaction]) -> float:
+def prototype_append(url: str, transactions: list[Transaction],
+                     append: Callable = append_many) -> float:
     engine = make_engine(url)
     store = EventStore(engine)
     started = time.perf_counter()
     for transaction in transactions:
         with engine.begin() as conn:
-            append_many(store, conn, transaction)
+            append(store, conn, transaction)
     elapsed = time.perf_counter() - started
     engine.dispose()
     return elapsed
@@ -190,6 +191,17 @@ def sqlite_read(path: Path) -> tuple[float, int]:
             for position, stream, version, kind, data, meta, at in conn.execute(
                 "SELECT position, stream_id, version, type, data, meta, recorded_at "
                 "FROM events ORDER BY position")]
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed, len(rows)
+
+
+def sqlite_read_raw(path: Path) -> tuple[float, int]:
+    """The same rows without decoding their JSON: the bound on any reader that decodes it."""
+    conn = _sqlite(path)
+    started = time.perf_counter()
+    rows = conn.execute("SELECT position, stream_id, version, type, data, meta, recorded_at "
+                        "FROM events ORDER BY position").fetchall()
     elapsed = time.perf_counter() - started
     conn.close()
     return elapsed, len(rows)
@@ -271,6 +283,8 @@ def main() -> None:
         measure("bandcrawler append", lambda d: _events(part) / bandcrawler_append(
             f"sqlite:///{d / 'e.db'}", part))
         measure("prototype append_many", lambda d: _append_then_read(d, transactions, results))
+        measure("prototype append_many, driver executemany", lambda d: total / prototype_append(
+            f"sqlite:///{d / 'e.db'}", transactions, append_many_driver))
         measure("eventsourcing append", lambda d: _es_append_then_read(d, transactions,
                                                                         total, results))
         measure("bandcrawler append, one per transaction", lambda d: _events(singles) /
@@ -284,6 +298,8 @@ def main() -> None:
         rates["bandcrawler append"] / rates["sqlite append"])
     report.figures["append ratio, prototype append_many / sqlite"] = (
         rates["prototype append_many"] / rates["sqlite append"])
+    report.figures["append ratio, prototype with driver executemany / sqlite"] = (
+        rates["prototype append_many, driver executemany"] / rates["sqlite append"])
     report.figures["read ratio, bandcrawler / sqlite"] = (
         rates["bandcrawler read"] / rates["sqlite read"])
     report.targets = [
@@ -309,7 +325,9 @@ def _append_then_read(directory: Path, transactions: list[Transaction],
     rate = total / prototype_append(url, transactions)
     for name, read in (("bandcrawler read", bandcrawler_read),
                        ("prototype read", prototype_read),
-                       ("sqlite read", lambda _: sqlite_read(directory / "e.db"))):
+                       ("sqlite read", lambda _: sqlite_read(directory / "e.db")),
+                       ("sqlite read without JSON decoding",
+                        lambda _: sqlite_read_raw(directory / "e.db"))):
         elapsed, count = read(url)
         if count != total:
             raise RuntimeError(f"{name}: read {count} events of {total}")

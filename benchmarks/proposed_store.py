@@ -10,7 +10,9 @@ them in the crawl process too). Each function is what the store would gain:
 - `remember_keys_many(conn, mapping)` and `upsert_many(conn, table, rows, keys)`: one
   executemany of INSERT ... ON CONFLICT for many rows;
 - `WriteModelProjector._apply`: the touched streams read in one query, their rows written
-  with one `upsert_many`.
+  with one `upsert_many`; given the pipeline's `ConcertCache` (to move into the store's
+  repository), a batch that reaches the end of the store folds nothing the pipeline already
+  folded.
 
 The services call these through `bandcrawler.services.streams` (`append_decided`,
 `remember_new_keys`): once the store has them, those two bodies become one call each, as
@@ -19,6 +21,7 @@ below.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,7 +32,7 @@ import bandcrawler.services.concerts
 import bandcrawler.services.streams
 from bandcrawler.domain.concert import Concert
 from bandcrawler.domain.identity import concert_stream
-from bandcrawler.services.streams import Decided, _chunks
+from bandcrawler.services.streams import Decided, _chunks, read_concerts
 from bandcrawler.store.event_store import (
     ConcurrencyError,
     EventStore,
@@ -57,12 +60,7 @@ def append_many(self: EventStore, conn: Connection, appends: Sequence[Append]
     if not appends:
         return []
     lock_for_append(conn)
-    wanted = list(dict.fromkeys(stream_id for stream_id, _, _ in appends))
-    versions: dict[str, int] = {}
-    for part in _chunks(wanted):
-        versions.update(conn.execute(
-            select(events.c.stream_id, func.max(events.c.version))
-            .where(events.c.stream_id.in_(part)).group_by(events.c.stream_id)).all())
+    versions = _versions(conn, appends)
     position = conn.execute(select(func.max(events.c.position))).scalar() or 0
     now = utc_now()
     stored: list[StoredEvent] = []
@@ -84,6 +82,50 @@ def append_many(self: EventStore, conn: Connection, appends: Sequence[Append]
     except IntegrityError as exc:
         raise ConcurrencyError(appends[0][0], appends[0][2]) from exc
     return stored
+
+
+def append_many_driver(self: EventStore, conn: Connection, appends: Sequence[Append]
+                       ) -> list[StoredEvent]:
+    """`append_many` with the INSERT handed to the driver's executemany, the JSON encoded
+    here: what is left of SQLAlchemy's per-row cost. (SQLite as measured; on PostgreSQL the
+    JSON parameters need a cast, or COPY.)"""
+    if not appends:
+        return []
+    lock_for_append(conn)
+    versions = _versions(conn, appends)
+    position = conn.execute(select(func.max(events.c.position))).scalar() or 0
+    now = utc_now()
+    stored: list[StoredEvent] = []
+    for stream_id, new, expected in appends:
+        actual = versions.get(stream_id, 0)
+        if actual != expected:
+            raise ConcurrencyError(stream_id, expected, actual)
+        for number, event in enumerate(new, start=1):
+            position += 1
+            stored.append(StoredEvent(position, stream_id, expected + number, event.type,
+                                      event.data, event.meta, now))
+        versions[stream_id] = expected + len(new)
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = ("INSERT INTO events (position, stream_id, version, type, data, meta, recorded_at) "
+           f"VALUES ({', '.join([marker] * 7)})")
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql(sql, [(e.position, e.stream_id, e.version, e.type,
+                                        json.dumps(e.data), json.dumps(e.meta), now)
+                                       for e in stored])
+    except IntegrityError as exc:
+        raise ConcurrencyError(appends[0][0], appends[0][2]) from exc
+    return stored
+
+
+def _versions(conn: Connection, appends: Sequence[Append]) -> dict[str, int]:
+    wanted = list(dict.fromkeys(stream_id for stream_id, _, _ in appends))
+    versions: dict[str, int] = {}
+    for part in _chunks(wanted):
+        versions.update(conn.execute(
+            select(events.c.stream_id, func.max(events.c.version))
+            .where(events.c.stream_id.in_(part)).group_by(events.c.stream_id)).all())
+    return versions
 
 
 def remember_keys_many(conn: Connection, mapping: dict[str, str]) -> None:
@@ -118,16 +160,23 @@ def write_model_apply(self: WriteModelProjector, conn: Connection,
         elif event.stream_id.startswith("concert-"):
             touched[event.stream_id] = None
     last = batch[-1].position
-    streams: dict[str, list[StoredEvent]] = {stream_id: [] for stream_id in touched}
-    for part in _chunks(list(touched)):
-        query = (select(events).where(events.c.stream_id.in_(part),
-                                      events.c.position <= last)
-                 .order_by(events.c.stream_id, events.c.version))
-        for row in conn.execute(query):
-            streams[row.stream_id].append(StoredEvent(**row._mapping))
-    rows = [concert_row(fold_concert(Concert(stream_id.removeprefix("concert-")), stored))
-            for stream_id, stored in streams.items()]
-    upsert_many(conn, concerts, rows, ["concert_id"])
+    cache = getattr(self, "cache", None)
+    if cache is not None and len(batch) < self.batch_size:
+        # The batch ran to the end of the store (and this transaction is the only writer):
+        # each touched stream's state at `last` is its current one, which the cache has.
+        states = list(read_concerts(conn, [s.removeprefix("concert-") for s in touched],
+                                    cache).values())
+    else:
+        streams: dict[str, list[StoredEvent]] = {stream_id: [] for stream_id in touched}
+        for part in _chunks(list(touched)):
+            query = (select(events).where(events.c.stream_id.in_(part),
+                                          events.c.position <= last)
+                     .order_by(events.c.stream_id, events.c.version))
+            for row in conn.execute(query):
+                streams[row.stream_id].append(StoredEvent(**row._mapping))
+        states = [fold_concert(Concert(stream_id.removeprefix("concert-")), stored)
+                  for stream_id, stored in streams.items()]
+    upsert_many(conn, concerts, [concert_row(state) for state in states], ["concert_id"])
 
 
 # -- the two service bodies, once the store has the above -------------------------------------
@@ -147,9 +196,14 @@ def install() -> None:
 
 
 class ProposedStore:
-    """A Scrapy extension that only installs the prototype in the crawl process."""
+    """A Scrapy extension that installs the prototype in the crawl process, and hands the
+    write-model projector the crawl's concert cache (the proposed projector takes one)."""
 
     @classmethod
     def from_crawler(cls, crawler):
+        from bandcrawler.pipelines.context import CrawlContext
+
         install()
+        context = CrawlContext.of(crawler)
+        context.app.write_model.cache = context.concerts
         return cls()

@@ -309,9 +309,13 @@ class SiteRun:
         deployment.register(self.websites)
         return deployment
 
-    def crawl(self, deployment: Deployment, *, bare: bool, label: str) -> CrawlRun:
-        done = deployment.crawl(bare=bare, label=label,
-                                settings=None if bare else self.full_settings)
+    def crawl(self, deployment: Deployment, *, bare: bool, label: str,
+              proposed_store: bool = False) -> CrawlRun:
+        """`proposed_store` installs benchmarks/proposed_store.py for this crawl whatever the
+        command line said (for untimed setup crawls: the same events and rows, sooner)."""
+        settings = None if bare else (PROPOSED_STORE_SETTINGS if proposed_store
+                                      else self.full_settings)
+        done = deployment.crawl(bare=bare, label=label, settings=settings)
         say(f"{label}: {done.wall_seconds:.2f}s wall, {done.elapsed_seconds:.2f}s crawl, "
             f"{done.items} items, {done.cpu_seconds:.1f}s CPU, {done.max_rss_mib:.0f} MiB")
         return done

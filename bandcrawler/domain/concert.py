@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +46,10 @@ SOURCE_PRIORITY = ("jsonld", "ical", "bandsintown", "musicbrainz")
 _LISTING_EVENTS = (ev.ConcertAnnounced, ev.ConcertListedBySource, ev.ConcertDetailsChanged,
                    ev.ConcertUnlisted)
 _EMPTY = (None, "", [], {})  # a field a source gives with no value
+
+
+def _given(value: Any) -> Any:
+    return None if value in _EMPTY else value
 
 
 def _rank(source: str) -> int:
@@ -132,7 +135,8 @@ class Concert:
 
     def copy(self) -> Concert:
         """An independent copy: applying events to one never changes the other."""
-        twin = copy.copy(self)
+        twin = object.__new__(Concert)
+        twin.__dict__.update(self.__dict__)
         twin.listings, twin.statuses = dict(self.listings), dict(self.statuses)
         twin.unlisted = set(self.unlisted)
         return twin
@@ -166,7 +170,17 @@ class Concert:
 
     def _merged_details(self) -> dict[str, Any]:
         voices = [self.listings[s] for s in self._voices()]
-        merged: dict[str, Any] = {}
+        if len(voices) == 1:  # the common case: one source, nothing to merge
+            listing = voices[0]
+            merged = {name: _given(listing.get(name)) for name in DETAIL_FIELDS}
+            if not listing.get("local_date"):
+                merged.update(local_date=None, local_time=None, utc_offset=None)
+            else:
+                merged.update(local_date=listing.get("local_date"),
+                              local_time=listing.get("local_time"),
+                              utc_offset=listing.get("utc_offset"))
+            return merged
+        merged = {}
         for name in DETAIL_FIELDS:
             values = [listing.get(name) for listing in voices]
             if name == "venue" and len(values) > 1:

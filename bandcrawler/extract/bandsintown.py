@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from bandcrawler.extract import Rejected
+from bandcrawler.extract import Rejected, guard
 from bandcrawler.extract.normalize import (
     clean_text,
     country_code,
@@ -161,7 +161,7 @@ def _load(body: bytes | str) -> Any:
     """The parsed answer, or None when it is not JSON (`{warn=Not found}`, an HTML page)."""
     try:
         text = body.decode("utf-8-sig") if isinstance(body, bytes) else body
-        return json.loads(text)
+        return guard.loads(text)
     except (UnicodeDecodeError, ValueError):
         return None
 

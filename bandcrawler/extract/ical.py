@@ -15,6 +15,7 @@ from icalendar.prop import vBroken
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from bandcrawler.extract import Rejected
+from bandcrawler.extract.guard import unique
 from bandcrawler.extract.normalize import clean_text, country_code, event_status
 from bandcrawler.extract.places import VENUE_KEYS, coordinates, venue_from_text
 
@@ -54,25 +55,22 @@ def parse_events(body: bytes | str, url: str) -> Iterator[dict[str, Any] | Rejec
                        whole_page=True)
         return
     events, zones = _parse_calendar(text) or _parse_blocks(text, url)
-    seen: list[dict[str, Any] | Rejected] = []
-    for event in events:
-        item = event if isinstance(event, Rejected) else event_item(event, url, zones)
-        if item not in seen:  # one event exported twice is one concert
-            seen.append(item)
-            yield item
+    # One event exported twice is one concert.
+    yield from unique(event if isinstance(event, Rejected) else event_item(event, url, zones)
+                      for event in events)
 
 
 def event_item(event: Component, feed_url: str, zones: Zones | None = None
                ) -> dict[str, Any] | Rejected:
     """The concert item for one VEVENT, or why it cannot be one; `zones` are the feed's
     VTIMEZONE components by TZID."""
-    title = clean_text(_str(event.get("SUMMARY")))
+    title = clean_text(_str(_get(event, "SUMMARY")))
     start = _start(event)
     if start is None:
         return Rejected("missing_start_date", f"{title!r} in {feed_url}")
     if not isinstance(start, datetime.date):
         return Rejected("bad_start_date", f"{title!r} in {feed_url}: DTSTART {start!r}")
-    location = clean_text(_str(event.get("LOCATION")))
+    location = clean_text(_str(_get(event, "LOCATION")))
     online = bool(location and _ONLINE.match(location))
     if location and not online:
         venue = venue_from_text(location)
@@ -80,21 +78,21 @@ def event_item(event: Component, feed_url: str, zones: Zones | None = None
         venue = venue_from_summary(title)
     else:
         venue = dict.fromkeys(VENUE_KEYS)
-    url = _http_url(_str(event.get("URL")))
+    url = _http_url(_str(_get(event, "URL")))
     return {
         "source": "ical",
         "source_id": _source_id(event) or url,
         "source_url": feed_url,
         "title": title,
         **_local_start(start, _tzid(event), zones or {}),
-        "status": event_status(_str(event.get("STATUS"))),
+        "status": event_status(_str(_get(event, "STATUS"))),
         **venue,
-        **_geo(event.get("GEO")),
+        **_geo(_get(event, "GEO")),
         "online": online,
         "lineup": [],
         "url": url,
-        "ticket_url": ticket_url(_str(event.get("DESCRIPTION")) or "")
-                      or ticket_url(_str(event.get("X-ALT-DESC")) or ""),
+        "ticket_url": ticket_url(_str(_get(event, "DESCRIPTION")) or "")
+                      or ticket_url(_str(_get(event, "X-ALT-DESC")) or ""),
     }
 
 
@@ -262,20 +260,29 @@ def _tzid(event: Component) -> str | None:
 
 
 def _dtstart(event: Component) -> Any:
-    prop = event.get("DTSTART")
+    prop = _get(event, "DTSTART")
     if isinstance(prop, list):  # given twice: the first counts
         prop = prop[0] if prop else None
     return prop
 
 
 def _source_id(event: Component) -> str | None:
-    uid = clean_text(_str(event.get("UID")))
+    uid = clean_text(_str(_get(event, "UID")))
     if not uid:
         return None
-    recurrence = event.get("RECURRENCE-ID")
+    recurrence = _get(event, "RECURRENCE-ID")
     if recurrence is None or isinstance(recurrence, vBroken):
         return uid
     return f"{uid}#{recurrence.to_ical().decode()}"
+
+
+def _get(event: Component, name: str) -> Any:
+    """One property's value. RFC 5545 allows SUMMARY, DTSTART, GEO... once per VEVENT; a
+    broken feed repeating one gets a list from the library: the first value counts."""
+    value = event.get(name)
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
 
 
 def _geo(geo: Any) -> dict[str, float | None]:

@@ -16,6 +16,7 @@ from extruct.w3cmicrodata import MicrodataExtractor
 from w3lib.encoding import html_to_unicode
 
 from bandcrawler.extract import Rejected
+from bandcrawler.extract.guard import MAX_DEPTH, check_depth, unique
 from bandcrawler.extract.schema_org import Node, event_item, find_events, index_nodes
 
 _JSONLD_SCRIPTS = lxml.etree.XPath(
@@ -53,12 +54,7 @@ def parse_events(body: bytes | str, url: str) -> Iterator[dict[str, Any] | Rejec
         blocks = _microdata(tree, url)
         events = list(find_events(blocks))
     nodes = index_nodes(blocks)
-    seen: list[dict[str, Any] | Rejected] = []
-    for event in events:
-        item = event_item(event, url, nodes)
-        if item not in seen:
-            seen.append(item)
-            yield item
+    yield from unique(event_item(event, url, nodes) for event in events)
 
 
 def load_block(text: str) -> Any:
@@ -76,9 +72,14 @@ def load_block(text: str) -> Any:
     for candidate in candidates:
         for loads in (_loads, _loads_lenient, _loads_sequence):
             try:
-                return loads(candidate)
+                data = loads(candidate)
+            except RecursionError:
+                raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep") from None
             except ValueError as failure:
                 error = error or failure
+            else:
+                check_depth(data)
+                return data
     raise error or ValueError("unreadable JSON-LD")
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
-from bandcrawler.extract import Rejected
+from bandcrawler.extract import Rejected, guard
 from bandcrawler.extract.normalize import clean_text, country_code, parse_start, unique_names
 from bandcrawler.extract.places import VENUE_KEYS, coordinates
 
@@ -82,7 +81,7 @@ def event_item(event: Any, url: str) -> dict[str, Any] | Rejected:
 
 def _load(body: bytes | str) -> Json | None:
     try:
-        answer = json.loads(body)
+        answer = guard.loads(body)
     except (ValueError, UnicodeDecodeError):
         return None
     if not isinstance(answer, dict) or not isinstance(answer.get("events"), list):

@@ -40,6 +40,8 @@ def type_names(node: Node) -> list[str]:
     types = node.get("@type") or node.get("type") or []
     if isinstance(types, str):
         types = types.split()
+    elif not isinstance(types, list):  # a number or an object where a name belongs
+        return []
     return [_SCHEMA_PREFIX.sub("", t) for t in types if isinstance(t, str)]
 
 

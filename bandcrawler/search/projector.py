@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from bandcrawler.domain.concert import Concert
-from bandcrawler.domain.events import event_from
 from bandcrawler.domain.view import concert_document
 from bandcrawler.saga import SagaStore
 from bandcrawler.search.bulk import BulkIndexer, FlushResult
 from bandcrawler.search.index import ConcertIndex
+from bandcrawler.services.streams import every_concert
 from bandcrawler.store.event_store import EventStore
 from bandcrawler.store.repository import load_concert
 
 logger = logging.getLogger(__name__)
+
+REBUILD_CHUNK = 1000  # documents per bulk request in a rebuild
 
 
 class ReadModelProjector:
@@ -94,18 +97,32 @@ class ReadModelProjector:
         return self.flush(refresh=True)
 
     def rebuild(self) -> tuple[str, int]:
-        """Replay every event into a new versioned index, then swap the alias to it."""
-        concerts = fold_all_concerts(self.store)
+        """Replay every event into a new versioned index, then swap the alias to it.
+
+        Concerts are folded one stream after another while a second thread sends the
+        previous bulk, so this process and Elasticsearch work at the same time rather than
+        in turn.
+        """
         self.index.ensure()
         self._index_ready = True
         target = self.index.new_index()
-        writer = BulkIndexer(self.client, target, max_docs=1000, max_age_seconds=3600)
+        writer = BulkIndexer(self.client, target, max_docs=REBUILD_CHUNK, max_age_seconds=3600)
         indexed: dict[str, int] = {}
-        for concert in concerts.values():
-            writer.add(concert.concert_id, concert.version, concert_document(concert))
-            if writer.due():
-                indexed.update(_complete(writer.flush()))
-        indexed.update(_complete(writer.flush()))
+
+        def send() -> None:
+            indexed.update(_complete(writer.flush()))
+
+        with ThreadPoolExecutor(1, thread_name_prefix="bandcrawler-reindex") as sender:
+            sending: Future | None = None
+            for concert in every_concert(self.store.engine):
+                writer.add(concert.concert_id, concert.version, concert_document(concert))
+                if writer.pending() >= REBUILD_CHUNK:
+                    if sending is not None:
+                        sending.result()  # one bulk in flight: the buffer takes the next
+                    sending = sender.submit(send)
+            if sending is not None:
+                sending.result()
+            send()
         self.index.refresh(target)
         self.index.swap_alias(target)
         self.saga.report_indexed(indexed, {})
@@ -121,12 +138,5 @@ def _complete(result: FlushResult) -> dict[str, int]:
 
 
 def fold_all_concerts(store: EventStore) -> dict[str, Concert]:
-    """Every concert's current state, from one pass over the whole store."""
-    concerts: dict[str, Concert] = {}
-    for stored in store.read_all(batch_size=5000):
-        if not stored.stream_id.startswith("concert-"):
-            continue
-        concert_id = stored.stream_id.removeprefix("concert-")
-        concert = concerts.get(concert_id) or concerts.setdefault(concert_id, Concert(concert_id))
-        concert.apply(event_from(stored.type, stored.data), stored.version)
-    return concerts
+    """Every concert's current state, by id."""
+    return {concert.concert_id: concert for concert in every_concert(store.engine)}

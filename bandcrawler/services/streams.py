@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select, tuple_
 
 from bandcrawler.domain.concert import Concert
-from bandcrawler.domain.events import DomainEvent
+from bandcrawler.domain.events import DomainEvent, event_from
 from bandcrawler.domain.identity import concert_stream
-from bandcrawler.store.event_store import EventStore, StoredEvent
-from bandcrawler.store.repository import fold_concert, remember_keys, to_new_events
+from bandcrawler.store.event_store import EventStore
+from bandcrawler.store.repository import remember_keys, to_new_events
 from bandcrawler.store.tables import concert_keys, events
 
 CHUNK = 500  # values per IN (...) list: far below every database's limit on parameters
-# The columns of a StoredEvent, in its order.
-_STORED = [events.c[name] for name in StoredEvent.__dataclass_fields__]
+# What folding an event needs (not its metadata, whose JSON would be decoded for nothing).
+_FOLDED = (events.c.stream_id, events.c.version, events.c.type, events.c.data)
 
 
 @dataclass
@@ -96,16 +96,15 @@ def read_concerts(conn: Connection, concert_ids: Iterable[str],
             if state is not None:
                 found[concert_id] = state
     missing = [c for c in wanted if c not in found]
-    streams: dict[str, list[StoredEvent]] = {concert_stream(c): [] for c in missing}
-    for part in _chunks(list(streams)):
-        query = (select(*_STORED).where(events.c.stream_id.in_(part))
+    read = {concert_id: Concert(concert_id) for concert_id in missing}
+    for part in _chunks([concert_stream(c) for c in missing]):
+        query = (select(*_FOLDED).where(events.c.stream_id.in_(part))
                  .order_by(events.c.stream_id, events.c.version))
-        for row in conn.execute(query):
-            streams[row.stream_id].append(StoredEvent(*row))
-    read = [fold_concert(Concert(c), streams[concert_stream(c)]) for c in missing]
+        for stream_id, version, kind, data in conn.execute(query):
+            read[stream_id.removeprefix("concert-")].apply(event_from(kind, data), version)
     if cache is not None:
-        cache.put(read)
-    found.update((concert.concert_id, concert) for concert in read)
+        cache.put(read.values())
+    found.update(read)
     return {concert_id: found[concert_id] for concert_id in wanted}
 
 
@@ -116,6 +115,34 @@ def _stream_versions(conn: Connection, stream_ids: list[str]) -> dict[str, int]:
             select(events.c.stream_id, func.max(events.c.version))
             .where(events.c.stream_id.in_(part)).group_by(events.c.stream_id)).all())
     return versions
+
+
+def every_concert(engine: Engine, batch_size: int = 5000) -> Iterator[Concert]:
+    """The current state of every concert, one after another: the events are read in stream
+    order (the (stream, version) index), so each concert is complete as soon as the next
+    one starts and only one is held at a time."""
+    # The concert streams, as an index range: "concert-" up to "concert." ('-' + 1 = '.').
+    where = [events.c.stream_id >= "concert-", events.c.stream_id < "concert."]
+    after: tuple[str, int] | None = None
+    concert: Concert | None = None
+    while True:
+        query = select(*_FOLDED).where(*where)
+        if after is not None:
+            query = query.where(tuple_(events.c.stream_id, events.c.version) > after)
+        query = query.order_by(events.c.stream_id, events.c.version).limit(batch_size)
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+        for stream_id, version, kind, data in rows:
+            if concert is None or stream_id != concert_stream(concert.concert_id):
+                if concert is not None:
+                    yield concert
+                concert = Concert(stream_id.removeprefix("concert-"))
+            concert.apply(event_from(kind, data), version)
+        if len(rows) < batch_size:
+            break
+        after = (rows[-1].stream_id, rows[-1].version)
+    if concert is not None:
+        yield concert
 
 
 def append_decided(store: EventStore, conn: Connection, decided: Sequence[Decided]) -> None:

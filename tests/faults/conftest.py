@@ -1,0 +1,159 @@
+"""Fault-suite fixtures: a generated band site, a clean reference crawl, one comparison helper.
+
+Every scenario ends with `assert_same_state(snapshot(...), reference)`: the same concert rows
+(timestamps aside), the same event types per stream (none missing, none twice), the same
+Elasticsearch documents (timestamps aside) and every saga complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from bandcrawler.search.client import make_client
+from bandcrawler.search.index import ConcertIndex
+from bandcrawler.store.tables import concerts, events, saga
+from tests.support.commands import Deployment
+from tests.support.servers import static_server
+
+FULL = os.environ.get("BANDCRAWLER_FAULTS_FULL") == "1"
+TIMESTAMPS = ("first_seen", "updated_at")
+CITIES = [("Paris", "FR"), ("Berlin", "DE"), ("Lyon", "FR"), ("Hamburg", "DE"),
+          ("Praha", "CZ"), ("Wien", "AT"), ("Madrid", "ES"), ("Milano", "IT"),
+          ("Amsterdam", "NL"), ("Bruxelles", "BE"), ("Zürich", "CH"), ("Lisboa", "PT")]
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class GeneratedSite:
+    url: str
+    bands: list[tuple[str, str]]  # (name, website URL)
+    concerts: int
+
+
+def write_site(root: Path, bands: int, per_band: int, today: date) -> list[tuple[str, str]]:
+    """`bands` band sites of `per_band` JSON-LD concerts each, PAGE_SIZE per page, rel=next."""
+    names = []
+    for b in range(bands):
+        name = f"Fault Band {b:02d}"
+        slug = f"band-{b:02d}"
+        events_ = []
+        for n in range(per_band):
+            city, country = CITIES[(b + n) % len(CITIES)]
+            day = today + timedelta(days=10 + n * 2 + b)
+            events_.append({
+                "@context": "https://schema.org", "@type": "MusicEvent",
+                "@id": f"/{slug}/event/{n}", "name": f"{name} live #{n}",
+                "startDate": f"{day.isoformat()}T20:{n % 60:02d}",
+                "performer": {"@type": "MusicGroup", "name": name},
+                "location": {"@type": "Place", "name": f"Hall {n} <b>&amp; friends</b>",
+                             "address": {"@type": "PostalAddress", "addressLocality": city,
+                                         "addressCountry": country}}})
+        pages = [events_[i:i + PAGE_SIZE] for i in range(0, len(events_), PAGE_SIZE)]
+        for p, chunk in enumerate(pages):
+            link = (f'<link rel="next" href="/{slug}/page{p + 1}.html">'
+                    if p + 1 < len(pages) else "")
+            body = (f"<html><head>{link}<script type=\"application/ld+json\">"
+                    f"{json.dumps(chunk)}</script></head><body>{name}</body></html>")
+            path = root / slug / f"page{p}.html"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(body, encoding="utf-8")
+        names.append((name, f"/{slug}/page0.html"))
+    (root / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    return names
+
+
+@pytest.fixture(scope="session")
+def generated_site(tmp_path_factory):
+    """A few hundred concerts (more with BANDCRAWLER_FAULTS_FULL=1) on a local server."""
+    bands, per_band = (8, 60) if FULL else (5, 40)
+    root = tmp_path_factory.mktemp("fault-site")
+    names = write_site(root, bands, per_band, date.today())
+    with static_server(root) as url:
+        yield GeneratedSite(url, [(n, url + path) for n, path in names], bands * per_band)
+
+
+def new_deployment(tmp_path: Path, es_url: str, name: str = "db") -> Deployment:
+    alias = f"concerts-fault-{uuid.uuid4().hex[:8]}"
+    return Deployment(f"sqlite:///{tmp_path / f'{name}.db'}", es_url, alias)
+
+
+def register(deployment: Deployment, site: GeneratedSite) -> None:
+    for name, website in site.bands:
+        deployment.bandcrawler("band", "add", name, "--website", website)
+
+
+def snapshot(deployment: Deployment, es_url: str | None = None) -> dict[str, Any]:
+    """The whole observable state of one deployment, timestamps aside."""
+    engine = create_engine(deployment.env["BANDCRAWLER_DATABASE_URL"])
+    with engine.connect() as conn:
+        rows = {r.concert_id: {k: v for k, v in r._mapping.items() if k not in TIMESTAMPS}
+                for r in conn.execute(select(concerts))}
+        streams: dict[str, list[tuple[int, str]]] = {}
+        for e in conn.execute(select(events).order_by(events.c.position)):
+            streams.setdefault(e.stream_id, []).append((e.version, e.type))
+        sagas = {s.concert_id: dict(s._mapping) for s in conn.execute(select(saga))}
+    engine.dispose()
+    client = make_client(es_url or deployment.env["ELASTICSEARCH_URL"])
+    try:
+        index = ConcertIndex(client, deployment.env["BANDCRAWLER_INDEX"])
+        index.refresh()
+        documents = {doc_id: (version, {k: v for k, v in source.items() if k not in TIMESTAMPS})
+                     for doc_id, (version, source) in index.documents().items()}
+    finally:
+        client.close()
+    return {"concerts": rows, "streams": streams, "documents": documents, "sagas": sagas}
+
+
+def assert_same_state(actual: dict[str, Any], reference: dict[str, Any]) -> None:
+    """Nothing lost, nothing doubled, every step done: `actual` equals the clean reference."""
+    for stream, versions in actual["streams"].items():
+        numbers = [v for v, _ in versions]
+        assert numbers == list(range(1, len(numbers) + 1)), f"{stream}: versions {numbers}"
+    assert set(actual["concerts"]) == set(reference["concerts"]), _diff(
+        actual["concerts"], reference["concerts"], "concerts")
+    assert actual["concerts"] == reference["concerts"]
+    assert set(actual["streams"]) == set(reference["streams"])
+    for stream, versions in reference["streams"].items():
+        assert [t for _, t in actual["streams"][stream]] == [t for _, t in versions], stream
+    assert set(actual["documents"]) == set(reference["documents"]), _diff(
+        actual["documents"], reference["documents"], "documents")
+    assert actual["documents"] == reference["documents"]
+    incomplete = {cid: s for cid, s in actual["sagas"].items()
+                  if s["pending_step"] is not None or s["indexed_version"] != s["version"]}
+    assert not incomplete, f"{len(incomplete)} saga(s) incomplete: {list(incomplete.items())[:3]}"
+    assert set(actual["sagas"]) == set(reference["sagas"])
+
+
+def _diff(actual: dict, reference: dict, what: str) -> str:
+    missing, extra = set(reference) - set(actual), set(actual) - set(reference)
+    return f"{what}: {len(missing)} missing {sorted(missing)[:5]}, {len(extra)} extra " \
+           f"{sorted(extra)[:5]}"
+
+
+def drop_index(deployment: Deployment, es_url: str | None = None) -> None:
+    client = make_client(es_url or deployment.env["ELASTICSEARCH_URL"])
+    try:
+        ConcertIndex(client, deployment.env["BANDCRAWLER_INDEX"]).drop()
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def reference(generated_site, es_url, tmp_path_factory):
+    """One clean crawl of the generated site: the state every scenario must end in."""
+    deployment = new_deployment(tmp_path_factory.mktemp("reference"), es_url, "reference")
+    register(deployment, generated_site)
+    deployment.crawl("jsonld")
+    state = snapshot(deployment)
+    assert len(state["concerts"]) == generated_site.concerts
+    yield state
+    drop_index(deployment)
