@@ -19,6 +19,10 @@ DOWNLOAD_DELAY = 0.25
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.25
 HTTPCACHE_ENABLED = False
+# An event page or feed is kilobytes; Scrapy's default 1 GB would let one hostile answer hold
+# the crawl's memory and parser for minutes. Bigger answers fail like any unreadable page.
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("BANDCRAWLER_LOG_LEVEL", "INFO")

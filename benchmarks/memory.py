@@ -16,10 +16,12 @@ from benchmarks.support import (
     synthetic_site,
 )
 
-FULL = ({"pages": 200, "concerts": 1_000, "cities": 500},
-        {"pages": 4000, "concerts": 20_000, "cities": 500})
-QUICK = ({"pages": 20, "concerts": 100, "cities": 20},
-         {"pages": 100, "concerts": 500, "cities": 20})
+# The same 100 bands (so the same concurrency) with 2 or 40 pages each: only the length of
+# the crawl differs.
+FULL = ({"pages": 200, "concerts": 1_000, "cities": 500, "pages_per_band": 2},
+        {"pages": 4000, "concerts": 20_000, "cities": 500, "pages_per_band": 40})
+QUICK = ({"pages": 20, "concerts": 100, "cities": 20, "pages_per_band": 2},
+         {"pages": 100, "concerts": 500, "cities": 20, "pages_per_band": 10})
 
 
 def main() -> None:
@@ -29,7 +31,8 @@ def main() -> None:
     for sizes in (small, large):
         with synthetic_site(sizes, proposed_store=args.proposed_store) as site:
             for run in range(args.runs):
-                for is_bare in (True, False):
+                # The quick size (CI) skips the baseline crawls: it only keeps this working.
+                for is_bare in (False,) if args.quick else (True, False):
                     kind = "bare" if is_bare else "full"
                     deployment = site.deployment()
                     done = site.crawl(deployment, bare=is_bare,
@@ -45,7 +48,9 @@ def main() -> None:
                                      "proposed_store": args.proposed_store})
     report.figures = {f"{kind} crawl of {n:,} concerts, peak RSS MiB": value
                       for (kind, n), value in sorted(peak.items())}
-    report.figures["bare growth, large / small"] = peak["bare", n_large] / peak["bare", n_small]
+    if ("bare", n_small) in peak:
+        report.figures["bare growth, large / small"] = (peak["bare", n_large]
+                                                        / peak["bare", n_small])
     report.targets = [Target("full_growth", peak["full", n_large] / peak["full", n_small],
                              "<=", 1.2)]
     report.emit()

@@ -332,7 +332,8 @@ def synthetic_site(sizes: dict[str, int], *, proposed_store: bool = False
     with tempfile.TemporaryDirectory(prefix="bench-site-") as tmp, elasticsearch() as es_url:
         root = Path(tmp)
         bands = site.generate(root / "site", pages=sizes["pages"], concerts=sizes["concerts"],
-                              cities=sizes["cities"])
+                              cities=sizes["cities"],
+                              pages_per_band=sizes.get("pages_per_band", site.PAGES_PER_BAND))
         with serve_directory(root / "site") as url:
             yield SiteRun(root, url, [(b.name, url + b.path) for b in bands], es_url,
                           PROPOSED_STORE_SETTINGS if proposed_store else {})

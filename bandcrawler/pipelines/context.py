@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
 
 from bandcrawler.app import Bandcrawler
 from bandcrawler.config import Config
 from bandcrawler.services.streams import ConcertCache
 
+COUNT_FLUSH = 1000
 T = TypeVar("T")
 A = TypeVar("A")
 R = TypeVar("R")
@@ -25,9 +28,13 @@ class CrawlContext:
     its own: the store (SQLite has one writer anyway), the geocoder (its rate limit is
     per process) and Elasticsearch, so a slow geocoder never holds up the store."""
 
-    def __init__(self, app: Bandcrawler):
+    def __init__(self, app: Bandcrawler, stats: StatsCollector | None = None):
         self.app = app
-        self.concerts = ConcertCache()  # used on the store's thread only
+        self.stats = stats
+        self._counts: Counter[str] = Counter()
+        self._counted = 0
+        # The concerts in flight between the steps (a few batches' worth), store thread only.
+        self.concerts = ConcertCache()
         self._threads = {name: ThreadPoolExecutor(1, thread_name_prefix=f"bandcrawler-{name}")
                          for name in ("db", "geo", "es")}
 
@@ -35,8 +42,9 @@ class CrawlContext:
     def of(cls, crawler: Crawler) -> CrawlContext:
         context = getattr(crawler, "_bandcrawler_context", None)
         if context is None:
-            context = cls(Bandcrawler(Config.from_settings(crawler.settings)))
+            context = cls(Bandcrawler(Config.from_settings(crawler.settings)), crawler.stats)
             crawler._bandcrawler_context = context  # type: ignore[attr-defined]
+            crawler.signals.connect(context.flush_counts, signal=signals.spider_closed)
             crawler.signals.connect(context._close, signal=signals.engine_stopped)
         return context
 
@@ -44,6 +52,21 @@ class CrawlContext:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._threads[thread],
                                           functools.partial(fn, *args, **kwargs))
+
+    def count(self, name: str, n: int = 1) -> None:
+        """Add `n` to the crawl stat `name`. Counts are handed to Scrapy's stats in bulk (every
+        COUNT_FLUSH counts and when the spider closes): each call of StatsCollector passes
+        through a deprecation shim that costs more than a pipeline step's own bookkeeping."""
+        self._counts[name] += n
+        self._counted += 1
+        if self._counted >= COUNT_FLUSH:
+            self.flush_counts()
+
+    def flush_counts(self) -> None:
+        counts, self._counts, self._counted = self._counts, Counter(), 0
+        if self.stats is not None:
+            for name, n in counts.items():
+                self.stats.inc_value(name, n)
 
     def batcher(self, thread: str, fn: Callable[[list[A]], Sequence[R]],
                 max_size: int = 500) -> Batcher[A, R]:

@@ -26,15 +26,15 @@ class GeocodePipeline(ContextPipeline):
     async def process_item(self, item):
         meta = {"source_url": item.get("source_url")}
         located = await self._geocode((item["concert_id"], meta))
-        self.stats.inc_value("bandcrawler/events/appended",
+        self.context.count("bandcrawler/events/appended",
                              located.concert.version - item["version"])
         item["version"] = located.concert.version
         step_outcomes(item)["geocode"] = located.error
         if located.error:
-            self.stats.inc_value("bandcrawler/geocode/failed")
+            self.context.count("bandcrawler/geocode/failed")
             logger.warning("Could not locate concert %s: %s", item["concert_id"], located.error)
         else:
-            self.stats.inc_value("bandcrawler/geocode/ok")
+            self.context.count("bandcrawler/geocode/ok")
         return item
 
     async def _geocode_batch(self, batch: list[tuple[str, dict[str, Any]]]) -> list[Located]:

@@ -57,5 +57,5 @@ class IndexPipeline(ContextPipeline):
         # saga hears of the result on the store's thread, like every other database write.
         result = await self.context.run("es", self.app.read_model.send, refresh=refresh)
         await self.context.run("db", self.app.read_model.report, result)
-        self.stats.inc_value("bandcrawler/index/indexed", len(result.indexed))
-        self.stats.inc_value("bandcrawler/index/failed", len(result.failed))
+        self.context.count("bandcrawler/index/indexed", len(result.indexed))
+        self.context.count("bandcrawler/index/failed", len(result.failed))

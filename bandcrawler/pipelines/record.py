@@ -22,7 +22,7 @@ class RecordPipeline(ContextPipeline):
         recorded = await self._record((listing_from(item), meta))
         item["concert_id"], item["version"] = recorded.concert_id, recorded.version
         step_outcomes(item)["record"] = None
-        self.stats.inc_value("bandcrawler/events/appended", recorded.appended)
-        self.stats.inc_value("bandcrawler/concerts/" + ("changed" if recorded.appended
+        self.context.count("bandcrawler/events/appended", recorded.appended)
+        self.context.count("bandcrawler/concerts/" + ("changed" if recorded.appended
                                                         else "unchanged"))
         return item

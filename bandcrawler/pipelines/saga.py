@@ -21,5 +21,5 @@ class SagaPipeline(ContextPipeline):
             persisted_version=item["version"] if steps.get("persist") is None else None,
             error="; ".join(errors) or None,
         ))
-        self.stats.inc_value(f"bandcrawler/saga/{'complete' if state.complete else 'pending'}")
+        self.context.count(f"bandcrawler/saga/{'complete' if state.complete else 'pending'}")
         return item

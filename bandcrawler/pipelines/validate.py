@@ -17,9 +17,9 @@ class ValidatePipeline(ContextPipeline):
         try:
             cleaned = clean_item(item)
         except InvalidItem as exc:
-            self.stats.inc_value(f"bandcrawler/dropped/{exc.reason}")
+            self.context.count(f"bandcrawler/dropped/{exc.reason}")
             raise DropItem(f"invalid item ({exc})") from None
         item.clear()
         item.update(cleaned)
-        self.stats.inc_value("bandcrawler/items/valid")
+        self.context.count("bandcrawler/items/valid")
         return item

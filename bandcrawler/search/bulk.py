@@ -12,6 +12,8 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, SerializationError, TransportError
 from elasticsearch.helpers import streaming_bulk
 
+from bandcrawler.faults import kill_point
+
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -99,7 +101,9 @@ class BulkIndexer:
                     attempt, self.max_retries, delay,
                 )
                 self._sleep(delay)
+            kill_point("bulk")  # the batch is out of the buffer, not yet in Elasticsearch
             retry = self._send(todo, result)
+            kill_point("bulk_sent")  # in Elasticsearch, the saga not told yet
             todo = {doc_id: batch[doc_id] for doc_id in retry}
             if not todo:
                 break

@@ -15,6 +15,8 @@ from typing import Any
 from elasticsearch import Elasticsearch, NotFoundError
 from elasticsearch.helpers import scan
 
+from bandcrawler.faults import kill_point
+
 logger = logging.getLogger(__name__)
 
 
@@ -85,6 +87,7 @@ class ConcertIndex:
 
         Returns the names of the deleted indices.
         """
+        kill_point("reindex_swap")
         if not self._name_re.match(new_index):
             raise ValueError(f"{new_index!r} is not a versioned index of alias {self.alias!r}")
         old = sorted(set(self._alias_indices()) - {new_index})

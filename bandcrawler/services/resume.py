@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bandcrawler.faults import kill_point
 from bandcrawler.services.concerts import geocode_concert
 from bandcrawler.store.tables import concerts
 
@@ -28,6 +29,7 @@ def resume_pending(app, *, due_only: bool = False,
             app.saga.report(state.concert_id, version=located.concert.version,
                             geocoded=located.done,
                             error=f"geocode: {located.error}" if located.error else None)
+    kill_point("resume")  # geocoded, not yet persisted or indexed
     app.write_model.catch_up()
     with app.engine.connect() as conn:
         persisted = dict(conn.execute(select(concerts.c.concert_id, concerts.c.version)

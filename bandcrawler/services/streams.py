@@ -62,7 +62,7 @@ class ConcertCache:
     against each stream's version before use: it never serves a stale state. Hands out
     and keeps copies, so callers may apply events to what they get."""
 
-    def __init__(self, size: int = 5000):
+    def __init__(self, size: int = 2000):
         self.size = size
         self._states: OrderedDict[str, Concert] = OrderedDict()
         self._lock = threading.Lock()

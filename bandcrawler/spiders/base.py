@@ -62,6 +62,11 @@ class BandSourceSpider(scrapy.Spider):
                      ) -> scrapy.Request:
         """A request for one band's source; if it fails, that band's listing is incomplete."""
         cb_kwargs = {"band": band, **kwargs.pop("cb_kwargs", {})}
+        # Not through the duplicate filter: it would silently end a redirect loop (so a band
+        # whose page never loaded would count as completely read, and get its concerts
+        # unlisted) and drop a second band's request for a shared URL. Spiders that follow
+        # links keep their own per-band set of visited pages instead.
+        kwargs.setdefault("dont_filter", True)
         return scrapy.Request(url, callback=callback, errback=self._band_failed,
                               cb_kwargs=cb_kwargs, **kwargs)
 

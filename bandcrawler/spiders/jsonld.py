@@ -13,14 +13,26 @@ class JsonLdSpider(BandSourceSpider):
     source_kind = "website"
 
     async def start(self):
+        self._visited: set[tuple[str, str]] = set()
         for band in self.bands():
             for url in band.sources["website"]:
-                yield self.band_request(url, band, self.parse_page)
+                if self._first_visit(band.band_id, url):
+                    yield self.band_request(url, band, self.parse_page)
+
+    def _first_visit(self, band_id: str, url: str) -> bool:
+        """False for a page this band's crawl already asked for (pagination that loops)."""
+        key = (band_id, url)
+        if key in self._visited:
+            return False
+        self._visited.add(key)
+        return True
 
     def parse_page(self, response, band):
         self.crawler.stats.inc_value("bandcrawler/pages")
         yield from self.emit(parse_events(response.body, response.url), band, response.url)
         site = urlsplit(response.url).netloc
         for url in next_page_urls(response.body, response.url):
-            if urlsplit(url).netloc == site:  # pagination stays within the band's site
-                yield self.band_request(response.urljoin(url), band, self.parse_page)
+            url = response.urljoin(url)
+            # Pagination stays within the band's site and never visits a page twice.
+            if urlsplit(url).netloc == site and self._first_visit(band.band_id, url):
+                yield self.band_request(url, band, self.parse_page)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
+from bandcrawler.faults import kill_point
 from bandcrawler.store.tables import events
 
 
@@ -83,6 +84,7 @@ class EventStore:
                     conn.execute(insert(events).values(asdict(event)))
         except IntegrityError as exc:
             raise ConcurrencyError(stream_id, expected_version) from exc
+        kill_point("append")  # written, not committed
         return stored
 
     def append_now(self, stream_id: str, new: Sequence[NewEvent],

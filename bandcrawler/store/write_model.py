@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from bandcrawler.domain.concert import Concert
 from bandcrawler.domain.view import concert_document
+from bandcrawler.faults import kill_point
 from bandcrawler.store.event_store import EventStore, StoredEvent
 from bandcrawler.store.repository import fold_concert
 from bandcrawler.store.tables import band_sources, bands, checkpoints, concerts, events
@@ -48,7 +49,9 @@ class WriteModelProjector:
                 if not batch:
                     return start
                 self._apply(conn, batch)
+                kill_point("persist")  # rows written, checkpoint not yet
                 self._save_position(conn, batch[-1].position)
+            kill_point("persisted")
 
     def rebuild(self) -> int:
         """Forget every row and replay the whole store."""

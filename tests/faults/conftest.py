@@ -157,3 +157,25 @@ def reference(generated_site, es_url, tmp_path_factory):
     assert len(state["concerts"]) == generated_site.concerts
     yield state
     drop_index(deployment)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The figures RELIABILITY.md quotes, printed at the end of a run that had fault tests."""
+    from tests.faults import (
+        test_crash_anywhere,
+        test_es_faults,
+        test_geocoder_faults,
+        test_hostile_input,
+        test_reindex_under_load,
+    )
+
+    figures = {"kill points survived": test_crash_anywhere.SURVIVED["kills"],
+               "Elasticsearch outage seconds survived": round(sum(
+                   test_es_faults.FIGURES.values()), 1),
+               "geocoder": test_geocoder_faults.FIGURES,
+               "hostile inputs tried": test_hostile_input.TRIED["inputs"],
+               "reindex under load": test_reindex_under_load.FIGURES}
+    if any(figures.values()):
+        terminalreporter.write_sep("-", "bandcrawler fault figures")
+        for name, value in figures.items():
+            terminalreporter.write_line(f"{name}: {value}")
