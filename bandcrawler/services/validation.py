@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date
 from typing import Any
 
 from bandcrawler.domain.events import STATUSES
+from bandcrawler.extract.places import coordinates
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _OFFSET = re.compile(r"^[+-]([01]\d|2[0-3]):?[0-5]\d$")
@@ -78,18 +78,9 @@ def _offset(value: Any) -> str | None:
 
 
 def _coordinates(lat: Any, lon: Any) -> dict[str, float] | None:
-    """Source coordinates, if both are numbers in range and not the (0, 0) placeholder."""
-    try:
-        latitude, longitude = float(lat), float(lon)
-    except (TypeError, ValueError):
-        return None
-    if not (math.isfinite(latitude) and math.isfinite(longitude)):
-        return None
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        return None
-    if latitude == 0 and longitude == 0:
-        return None
-    return {"latitude": latitude, "longitude": longitude}
+    """Source coordinates by the one rule every parser uses, or None."""
+    found = coordinates(lat, lon)
+    return None if found["latitude"] is None else found  # type: ignore[return-value]
 
 
 def _describe(item: dict[str, Any]) -> str:
