@@ -57,7 +57,8 @@ def _write(conn: Connection, rows: list[dict[str, Any]], existing: set[str]) -> 
     if new:
         conn.execute(insert(saga), new)
     if old:
-        columns = {name: bindparam(name) for name in old[0] if name not in ("_id", "concert_id")}
+        columns: dict[str, Any] = {name: bindparam(name) for name in old[0]
+                                   if name not in ("_id", "concert_id")}
         conn.execute(update(saga).where(saga.c.concert_id == bindparam("_id")).values(columns),
                      old)
 

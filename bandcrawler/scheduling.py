@@ -62,8 +62,8 @@ class ScrapydClient:
         parts = urlsplit(url)
         if parts.username:  # http://user:pass@host:6800/ works too
             username, password = parts.username, parts.password or ""
-            parts = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port
-                                                            else ""))
+            port = f":{parts.port}" if parts.port else ""
+            parts = parts._replace(netloc=f"{parts.hostname or ''}{port}")
         self.url = urlunsplit(parts).rstrip("/") + "/"
         self.timeout = timeout
         self._auth = None

@@ -45,7 +45,7 @@ SOURCE_PRIORITY = ("jsonld", "ical", "bandsintown", "musicbrainz")
 # The events that change what the sources say (the listings): only they change `details`.
 _LISTING_EVENTS = (ev.ConcertAnnounced, ev.ConcertListedBySource, ev.ConcertDetailsChanged,
                    ev.ConcertUnlisted)
-_EMPTY = (None, "", [], {})  # a field a source gives with no value
+_EMPTY: tuple[Any, ...] = (None, "", [], {})  # a field a source gives with no value
 
 
 def _given(value: Any) -> Any:

@@ -21,7 +21,9 @@ class DomainEvent:
     def to_data(self) -> dict[str, Any]:
         """The event's fields as a new dict (values are shared, not copied: events and
         their data are never changed)."""
-        return {name: getattr(self, name) for name in _field_names(type(self))}
+        # (mypy takes a dataclass's class for unhashable: it is hashable, as every class)
+        return {name: getattr(self, name)
+                for name in _field_names(type(self))}  # type: ignore[arg-type]
 
     @property
     def type(self) -> str:
