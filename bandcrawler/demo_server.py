@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import http.server
+import contextlib
 import re
-import threading
 from datetime import date, timedelta
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+
+from bandcrawler.devserver import QuietHandler, serving
 
 _DAY_TOKEN = re.compile(rb"@@DAY([+-]\d+)@@")
 _TYPES = {".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
@@ -29,10 +30,10 @@ def _resource(path: str) -> Traversable | None:
     return node if node.is_file() else None
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     today: date = date.today()
 
-    def do_GET(self):
+    def do_GET(self):  # noqa: N802 - the stdlib handler's name
         resource = _resource(self.path)
         if resource is None:
             self.send_error(404)
@@ -46,25 +47,22 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format, *args):  # noqa: A002
-        pass
-
 
 class DemoSite:
     """`with DemoSite() as site:` serves the demo on a free port; `site.url` is its base."""
 
     def __init__(self, today: date | None = None, port: int = 0):
-        handler = type("Handler", (_Handler,), {"today": today or date.today()})
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._handler = type("Handler", (_Handler,), {"today": today or date.today()})
+        self._port = port
+        self._stack = contextlib.ExitStack()
+        self.url = ""
 
     def __enter__(self) -> DemoSite:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = self._stack.enter_context(serving(self._handler, self._port))
         return self
 
     def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._stack.close()
 
     @staticmethod
     def bands() -> list[dict]:

@@ -1,15 +1,19 @@
-"""A local Elasticsearch-compatible dev server (the `noida-db` package) for the demo and tests."""
+"""Local servers for the demo, the tests and the benchmarks: an Elasticsearch-compatible dev
+server (the `noida-db` package) and HTTP servers on 127.0.0.1."""
 
 from __future__ import annotations
 
 import contextlib
+import http.server
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -89,3 +93,25 @@ def wait_for_http(url: str, timeout: float = 20.0) -> None:
             return
         time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
+
+
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """A request handler that does not print every request on stderr."""
+
+    def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+        pass
+
+
+@contextlib.contextmanager
+def serving(handler: type[http.server.BaseHTTPRequestHandler], port: int = 0
+            ) -> Iterator[str]:
+    """Serve `handler` on 127.0.0.1 (a free port unless `port`) from a thread; yields the
+    base URL, without a trailing slash."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

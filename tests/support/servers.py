@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import http.server
 import os
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-from bandcrawler.devserver import DevElasticsearch, free_port, wait_for_http
+from bandcrawler.devserver import (
+    DevElasticsearch,
+    QuietHandler,
+    free_port,
+    serving,
+    wait_for_http,
+)
 
 NoidaElasticsearch = DevElasticsearch
 __all__ = [
@@ -23,37 +27,22 @@ __all__ = [
 ]
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - stdlib signature
-        pass
-
-
-@contextlib.contextmanager
-def _serving(handler) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+class _StaticHandler(QuietHandler, http.server.SimpleHTTPRequestHandler):
+    pass
 
 
 def static_server(directory: Path):
     """Serve `directory` on 127.0.0.1; yields the base URL (no trailing slash)."""
-    return _serving(functools.partial(_QuietHandler, directory=str(directory)))
+    return serving(functools.partial(_StaticHandler, directory=str(directory)))  # type: ignore[arg-type]
 
 
 def handler_server(handle: Callable[[http.server.BaseHTTPRequestHandler], None]):
     """Serve every request with `handle(request_handler)`; yields the base URL."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         do_GET = do_POST = do_PUT = lambda self: handle(self)  # noqa: N815
 
-        def log_message(self, format, *args):  # noqa: A002
-            pass
-
-    return _serving(Handler)
+    return serving(Handler)
 
 
 def elasticsearch_url_from_env() -> str | None:
