@@ -35,6 +35,7 @@ class CrawlContext:
         self._counted = 0
         # The concerts in flight between the steps (a few batches' worth), store thread only.
         self.concerts = ConcertCache()
+        app.write_model.cache = self.concerts  # so the write model need not fold them again
         self._threads = {name: ThreadPoolExecutor(1, thread_name_prefix=f"bandcrawler-{name}")
                          for name in ("db", "geo", "es")}
 

@@ -25,9 +25,9 @@ from bandcrawler.services.streams import (
     fold_decided,
     known_concert_ids,
     read_concerts,
-    remember_new_keys,
 )
 from bandcrawler.store.event_store import ConcurrencyError, EventStore, utc_now
+from bandcrawler.store.repository import remember_keys_many
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def _record(store: EventStore, conn: Connection, batch: Sequence[tuple[Listing, 
     for _, _, keys in keyed:
         concert_id = next((known[k] for k in keys if k in known), None) \
             or concert_id_for(keys[-1])
-        for key in keys:  # as remember_keys: a key already mapped keeps its concert
+        for key in keys:  # as remember_keys_many: a key already mapped keeps its concert
             if key not in known:
                 known[key] = new_keys[key] = concert_id
         ids.append(concert_id)
@@ -104,7 +104,7 @@ def _record(store: EventStore, conn: Connection, batch: Sequence[tuple[Listing, 
             appends.append(Decided(concert, decided, meta, fold_decided(concert, decided)))
         recorded.append(Recorded(concert_id, concert.version, len(decided), concert))
     append_decided(store, conn, appends)
-    remember_new_keys(conn, new_keys)
+    remember_keys_many(conn, new_keys)
     return recorded
 
 

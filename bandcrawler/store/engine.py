@@ -30,9 +30,9 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN until the first write, which lets
-        # two writers both read and then fail to upgrade their lock. Begin IMMEDIATE ourselves.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "engine_connect", _forget_autobegin)
+        event.listen(engine, "before_execute", _note_autobegin)
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     upgrade_schema(engine)
@@ -97,6 +97,34 @@ def _copy_tree(source: Traversable, target: Path) -> None:
             _copy_tree(entry, target / entry.name)
         else:
             (target / entry.name).write_bytes(entry.read_bytes())
+
+
+# SQLite transactions. pysqlite's own handling defers BEGIN until the first write, which lets
+# two writers both read and then fail to upgrade their lock (SQLITE_BUSY at once: the busy
+# handler cannot help a transaction whose snapshot is stale). So an explicit transaction
+# (`engine.begin()`, `conn.begin()`: the writers, which often read first) begins IMMEDIATE:
+# the only writer until it ends. One that begins because a statement ran outside any
+# transaction (autobegin, the reads of `engine.connect()`, which never commit) begins
+# DEFERRED: in WAL mode a reader takes no lock, so it neither waits for the writer nor
+# holds it up. Anything else (`begin_nested()` outside a transaction, `exec_driver_sql`,
+# which runs no `before_execute`) begins IMMEDIATE: the safe side.
+_AUTOBEGIN = "bandcrawler_autobegin"
+
+
+def _note_autobegin(conn: Connection, *_args) -> None:
+    """A statement is about to run outside a transaction: the one it begins is a read."""
+    if not conn.in_transaction():
+        conn.info[_AUTOBEGIN] = True
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN" if conn.info.pop(_AUTOBEGIN, False) else "BEGIN IMMEDIATE")
+
+
+def _forget_autobegin(conn: Connection) -> None:
+    """A new checkout starts clean (a statement that failed before its transaction began
+    must not make the next explicit transaction DEFERRED)."""
+    conn.info.pop(_AUTOBEGIN, None)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

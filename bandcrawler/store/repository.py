@@ -1,7 +1,9 @@
-"""Loading aggregates from their streams, and the identity index of concerts."""
+"""Loading aggregates from their streams, the identity index of concerts, the concert cache."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -11,9 +13,18 @@ from bandcrawler.domain.band import Band
 from bandcrawler.domain.concert import Concert
 from bandcrawler.domain.events import DomainEvent, event_from
 from bandcrawler.domain.identity import band_stream, concert_stream
-from bandcrawler.store.event_store import EventStore, NewEvent, StoredEvent
-from bandcrawler.store.tables import concert_keys
-from bandcrawler.store.upsert import insert_or_ignore
+from bandcrawler.store.event_store import (
+    CHUNK,
+    EventStore,
+    NewEvent,
+    StoredEvent,
+    stream_versions,
+)
+from bandcrawler.store.tables import concert_keys, events
+from bandcrawler.store.upsert import insert_or_ignore_many
+
+# What folding an event needs (not its metadata, whose JSON would be decoded for nothing).
+FOLDED = (events.c.stream_id, events.c.version, events.c.type, events.c.data)
 
 
 def to_new_events(decided: Sequence[DomainEvent], meta: dict[str, Any]) -> list[NewEvent]:
@@ -49,5 +60,70 @@ def find_concert_id(conn: Connection, keys: Sequence[str]) -> str | None:
 
 def remember_keys(conn: Connection, concert_id: str, keys: Iterable[str]) -> None:
     """Map keys not yet known to the concert; a key already mapped keeps its concert."""
-    for key in keys:
-        insert_or_ignore(conn, concert_keys, {"key": key, "concert_id": concert_id})
+    remember_keys_many(conn, dict.fromkeys(keys, concert_id))
+
+
+def remember_keys_many(conn: Connection, mapping: dict[str, str]) -> None:
+    """Map each key to its concert (one statement); a key already mapped keeps its concert."""
+    insert_or_ignore_many(conn, concert_keys, [{"key": key, "concert_id": concert_id}
+                                               for key, concert_id in mapping.items()])
+
+
+class ConcertCache:
+    """The latest state of recently used concerts, so that the steps of a crawl do not fold
+    the same streams again and again. Bounded (least recently used go first), and checked
+    against each stream's version before use: it never serves a stale state. Hands out
+    and keeps copies, so callers may apply events to what they get. Only committed states
+    may be put in it."""
+
+    def __init__(self, size: int = 2000):
+        self.size = size
+        self._states: OrderedDict[str, Concert] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, concert_id: str, version: int) -> Concert | None:
+        with self._lock:
+            state = self._states.get(concert_id)
+            if state is None or state.version != version:
+                return None
+            self._states.move_to_end(concert_id)
+        return state.copy()
+
+    def put(self, concerts: Iterable[Concert]) -> None:
+        with self._lock:
+            for concert in concerts:
+                self._states[concert.concert_id] = concert.copy()
+                self._states.move_to_end(concert.concert_id)
+            while len(self._states) > self.size:
+                self._states.popitem(last=False)
+
+
+def read_concerts(conn: Connection, concert_ids: Iterable[str],
+                  cache: ConcertCache | None = None, *, up_to_position: int | None = None
+                  ) -> dict[str, Concert]:
+    """The state of each concert (an unknown one is new, at version 0): the current one, or
+    the one at `up_to_position`. From `cache` where it holds that version; the states read
+    are put in it only when current."""
+    wanted = list(dict.fromkeys(concert_ids))
+    found: dict[str, Concert] = {}
+    if cache is not None:
+        versions = stream_versions(conn, [concert_stream(c) for c in wanted],
+                                   up_to_position=up_to_position)
+        for concert_id in wanted:
+            state = cache.get(concert_id, versions.get(concert_stream(concert_id), 0))
+            if state is not None:
+                found[concert_id] = state
+    missing = [c for c in wanted if c not in found]
+    read = {concert_id: Concert(concert_id) for concert_id in missing}
+    streams = [concert_stream(c) for c in missing]
+    for start in range(0, len(streams), CHUNK):
+        query = select(*FOLDED).where(events.c.stream_id.in_(streams[start:start + CHUNK]))
+        if up_to_position is not None:
+            query = query.where(events.c.position <= up_to_position)
+        query = query.order_by(events.c.stream_id, events.c.version)
+        for stream_id, version, kind, data in conn.execute(query):
+            read[stream_id.removeprefix("concert-")].apply(event_from(kind, data), version)
+    if cache is not None and up_to_position is None:
+        cache.put(read.values())
+    found.update(read)
+    return {concert_id: found[concert_id] for concert_id in wanted}

@@ -15,10 +15,27 @@ def _insert(conn: Connection, table: Table):
 
 
 def insert_or_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> None:
-    conn.execute(_insert(conn, table).values(row).on_conflict_do_nothing())
+    insert_or_ignore_many(conn, table, [row])
+
+
+def insert_or_ignore_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
+                          ) -> None:
+    """Insert the rows whose key is not taken yet; one statement (executemany)."""
+    if rows:
+        conn.execute(_insert(conn, table).on_conflict_do_nothing(), list(rows))
 
 
 def upsert(conn: Connection, table: Table, row: dict[str, Any], keys: Sequence[str]) -> None:
-    changes = {k: v for k, v in row.items() if k not in keys}
-    statement = _insert(conn, table).values(row)
-    conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))
+    upsert_many(conn, table, [row], keys)
+
+
+def upsert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
+                keys: Sequence[str]) -> None:
+    """Insert the rows, or update those whose `keys` exist; one statement (executemany).
+    Every row has the same columns: those of the first."""
+    if not rows:
+        return
+    statement = _insert(conn, table)
+    changes = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+    conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes),
+                 list(rows))

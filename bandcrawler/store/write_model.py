@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.engine import Engine
 
 from bandcrawler.domain.concert import Concert
 from bandcrawler.domain.view import concert_document
 from bandcrawler.faults import kill_point
-from bandcrawler.store.event_store import EventStore, StoredEvent
-from bandcrawler.store.repository import fold_concert
+from bandcrawler.store.event_store import COLUMNS, EventStore, StoredEvent
+from bandcrawler.store.repository import ConcertCache, read_concerts
 from bandcrawler.store.tables import band_sources, bands, checkpoints, concerts, events
-from bandcrawler.store.upsert import insert_or_ignore, upsert
+from bandcrawler.store.upsert import insert_or_ignore_many, upsert, upsert_many
 
 CHECKPOINT = "write_model"
 
@@ -30,8 +28,12 @@ def concert_row(concert: Concert) -> dict:
 class WriteModelProjector:
     """Applies new events to the tables; the checkpoint moves in the same transaction."""
 
-    def __init__(self, engine: Engine, store: EventStore, batch_size: int = 500):
+    def __init__(self, engine: Engine, store: EventStore, batch_size: int = 500,
+                 cache: ConcertCache | None = None):
         self.engine, self.store, self.batch_size = engine, store, batch_size
+        # The states a crawl's steps just folded (CrawlContext sets it): a concert whose
+        # state the cache holds at the version being projected is not folded again.
+        self.cache = cache
 
     def position(self, conn: Connection | None = None) -> int:
         query = select(checkpoints.c.position).where(checkpoints.c.name == CHECKPOINT)
@@ -64,28 +66,28 @@ class WriteModelProjector:
         return self.catch_up()
 
     def _read_batch(self, conn: Connection, after: int) -> list[StoredEvent]:
-        query = (select(events).where(events.c.position > after)
+        query = (select(*COLUMNS).where(events.c.position > after)
                  .order_by(events.c.position).limit(self.batch_size))
-        return [StoredEvent(**row._mapping) for row in conn.execute(query)]
+        return [StoredEvent(*row) for row in conn.execute(query)]
 
     def _apply(self, conn: Connection, batch: list[StoredEvent]) -> None:
-        touched: dict[str, list[StoredEvent]] = defaultdict(list)
+        """Write the rows the batch changes: each touched concert as of the batch's last
+        position, its streams read in one query (or taken from the cache, which holds
+        states checked against their version at that position)."""
+        new_bands, new_sources, touched = [], [], []
         for event in batch:
             if event.type == "BandRegistered":
-                insert_or_ignore(conn, bands, {"band_id": event.data["band_id"],
-                                               "name": event.data["name"],
-                                               "registered_at": event.data["at"]})
+                new_bands.append({"band_id": event.data["band_id"], "name": event.data["name"],
+                                  "registered_at": event.data["at"]})
             elif event.type == "BandSourceAdded":
-                insert_or_ignore(conn, band_sources, {k: event.data[k]
-                                                      for k in ("band_id", "kind", "value")})
+                new_sources.append({k: event.data[k] for k in ("band_id", "kind", "value")})
             elif event.stream_id.startswith("concert-"):
-                touched[event.stream_id].append(event)
-        last = batch[-1].position
-        for stream_id in touched:
-            concert_id = stream_id.removeprefix("concert-")
-            stored = self.store.read_stream(stream_id, up_to_position=last, conn=conn)
-            row = concert_row(fold_concert(Concert(concert_id), stored))
-            upsert(conn, concerts, row, ["concert_id"])
+                touched.append(event.stream_id.removeprefix("concert-"))
+        insert_or_ignore_many(conn, bands, new_bands)
+        insert_or_ignore_many(conn, band_sources, new_sources)
+        states = read_concerts(conn, touched, self.cache, up_to_position=batch[-1].position)
+        upsert_many(conn, concerts, [concert_row(state) for state in states.values()],
+                    ["concert_id"])
 
     def _save_position(self, conn: Connection, new: int) -> None:
         upsert(conn, checkpoints, {"name": CHECKPOINT, "position": new}, ["name"])

@@ -12,6 +12,7 @@ import traceback
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.exc import StatementError
 
 from bandcrawler.store.engine import make_engine
 from bandcrawler.store.event_store import ConcurrencyError, EventStore, NewEvent
@@ -102,6 +103,78 @@ class EventStoreContract:
             store.append(conn, "concert-b", new(1), 0)  # stale
 
         assert store.read_stream("concert-a") == []
+
+    # -- many streams at once --------------------------------------------------------------
+
+    def test_append_many_appends_to_several_streams_with_consecutive_positions(self, store):
+        store.append_now("concert-b", new(1), 0)
+
+        with store.engine.begin() as conn:
+            stored = store.append_many(conn, [("concert-a", new(2), 0), ("concert-b", new(1), 1),
+                                              ("band-c", new(1, "Registered"), 0)])
+
+        assert [(e.stream_id, e.version, e.position) for e in stored] == [
+            ("concert-a", 1, 2), ("concert-a", 2, 3), ("concert-b", 2, 4), ("band-c", 1, 5)]
+        assert store.read_stream("concert-a") == stored[:2]
+        assert [e.version for e in store.read_stream("concert-b")] == [1, 2]
+        assert list(store.read_all(1)) == stored
+        assert len({e.recorded_at for e in stored}) == 1
+
+    def test_append_many_takes_the_same_stream_twice_at_the_version_the_first_reaches(
+            self, store):
+        with store.engine.begin() as conn:
+            store.append_many(conn, [("concert-a", new(2), 0), ("concert-b", new(1), 0),
+                                     ("concert-a", new(1), 2)])
+
+        assert [(e.stream_id, e.version) for e in store.read_all()] == [
+            ("concert-a", 1), ("concert-a", 2), ("concert-b", 1), ("concert-a", 3)]
+
+    @pytest.mark.parametrize("stale", [("concert-b", 0), ("concert-a", 1)],
+                             ids=["another-stream", "the-same-stream-again"])
+    def test_a_conflict_anywhere_in_append_many_appends_nothing(self, store, stale):
+        store.append_now("concert-b", new(1), 0)
+
+        with pytest.raises(ConcurrencyError) as caught, store.engine.begin() as conn:
+            store.append_many(conn, [("concert-a", new(2), 0), ("concert-c", new(1), 0),
+                                     (stale[0], new(1), stale[1])])
+
+        assert caught.value.stream_id == stale[0]
+        assert positions(store) == [1]
+        assert store.read_stream("concert-a") == store.read_stream("concert-c") == []
+
+    def test_a_failed_append_many_leaves_the_callers_earlier_work_and_no_gap(self, store):
+        with store.engine.begin() as conn:
+            store.append(conn, "concert-a", new(1), 0)
+            with pytest.raises(ConcurrencyError):
+                store.append_many(conn, [("concert-b", new(2), 0), ("concert-a", new(1), 0)])
+            with pytest.raises((StatementError, TypeError)):  # unstorable: fails in the INSERT
+                store.append_many(conn, [("concert-b", new(2), 0), ("concert-c", [
+                    NewEvent("Happened", {"not json": object()})], 0)])
+            store.append_many(conn, [("concert-b", new(2), 0)])
+
+        assert [(e.stream_id, e.position) for e in store.read_all()] == [
+            ("concert-a", 1), ("concert-b", 2), ("concert-b", 3)]
+
+    def test_append_many_of_nothing_does_nothing(self, store):
+        with store.engine.begin() as conn:
+            assert store.append_many(conn, []) == []
+            assert store.append_many(conn, [("concert-a", [], 0)]) == []
+            with pytest.raises(ConcurrencyError):
+                store.append_many(conn, [("concert-a", [], 3)])  # still checked
+
+        assert store.last_position() == 0
+
+    def test_append_many_checks_more_streams_than_one_query_holds(self, store):
+        appends = [(f"concert-{i:04d}", new(1), 0) for i in range(1200)]
+        with store.engine.begin() as conn:
+            store.append_many(conn, appends)
+
+        with pytest.raises(ConcurrencyError) as caught, store.engine.begin() as conn:
+            store.append_many(conn, [(f"concert-{i:04d}", new(1), 1) for i in range(1199)]
+                              + [("concert-1199", new(1), 0)])
+
+        assert caught.value.stream_id == "concert-1199"
+        assert positions(store) == list(range(1, 1201))
 
     def test_read_all_from_a_position_returns_later_events_in_order_across_batches(self, store):
         for i in range(5):
@@ -282,6 +355,30 @@ class TestSQLiteEventStore(EventStoreContract):
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+    def test_a_write_transaction_is_the_only_writer_and_readers_do_not_wait_for_it(
+            self, store, database_url):
+        import sqlite3
+
+        store.append_now("concert-a", new(1), 0)
+        other = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0,
+                                isolation_level=None)
+        with store.engine.begin() as conn:  # IMMEDIATE: the write lock before any statement
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            started = time.monotonic()
+            assert store.last_position() == 1  # engine.connect(): a read takes no lock
+            assert [e.position for e in store.read_all()] == [1]
+            assert store.read_stream("concert-a")[0].version == 1
+            assert time.monotonic() - started < 5  # the busy timeout is 30 s
+            store.append(conn, "concert-a", new(1), 1)
+        with store.engine.connect() as conn:  # a read leaves writers free meanwhile
+            assert store.stream_version(conn, "concert-a") == 2
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            with conn.begin_nested():  # not a read: IMMEDIATE
+                pass
+        other.close()
 
     def test_a_database_made_before_migrations_is_adopted_not_recreated(self, database_url):
         from sqlalchemy import create_engine

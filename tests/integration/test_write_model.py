@@ -12,11 +12,18 @@ from bandcrawler.domain.concert import listing_from
 from bandcrawler.domain.identity import concert_stream
 from bandcrawler.geo.model import GeocodingError, GeoResult
 from bandcrawler.services.concerts import geocode_concert, record_listing
+from bandcrawler.services.streams import known_concert_ids
 from bandcrawler.services.validation import clean_item
 from bandcrawler.store.engine import make_engine
 from bandcrawler.store.event_store import EventStore, utc_now
-from bandcrawler.store.repository import to_new_events
+from bandcrawler.store.repository import (
+    ConcertCache,
+    read_concerts,
+    remember_keys_many,
+    to_new_events,
+)
 from bandcrawler.store.tables import band_sources, bands, checkpoints, concerts
+from bandcrawler.store.upsert import upsert_many
 from bandcrawler.store.write_model import WriteModelProjector
 
 META = {"spider": "test"}
@@ -349,3 +356,65 @@ def test_events_of_a_concert_replay_into_the_row(store, projector):
     with store.engine.connect() as conn:
         row = conn.execute(select(concerts)).one()
     assert row.first_seen == row.updated_at == events[0].data["at"]
+
+
+# -- batch forms: the identity index, the projector with the crawl's concert cache ----------
+
+
+def test_remember_keys_many_maps_new_keys_and_a_known_key_keeps_its_concert(store):
+    with store.engine.begin() as conn:
+        remember_keys_many(conn, {"k1": "c1", "k2": "c1"})
+        remember_keys_many(conn, {"k2": "c2", "k3": "c2"})
+        remember_keys_many(conn, {})
+
+        assert known_concert_ids(conn, ["k1", "k2", "k3", "k4"]) == {
+            "k1": "c1", "k2": "c1", "k3": "c2"}
+
+
+def test_upsert_many_inserts_new_rows_and_updates_existing_ones(store):
+    with store.engine.begin() as conn:
+        upsert_many(conn, checkpoints, [{"name": "a", "position": 1},
+                                        {"name": "b", "position": 2}], ["name"])
+        upsert_many(conn, checkpoints, [{"name": "b", "position": 5},
+                                        {"name": "c", "position": 3}], ["name"])
+        upsert_many(conn, checkpoints, [], ["name"])
+
+        assert conn.execute(select(checkpoints).order_by(checkpoints.c.name)).all() == [
+            ("a", 1), ("b", 5), ("c", 3)]
+
+
+class SpyCache(ConcertCache):
+    def __init__(self):
+        super().__init__()
+        self.asked: list[tuple[str, int]] = []
+        self.hits = 0
+
+    def get(self, concert_id, version):
+        self.asked.append((concert_id, version))
+        found = super().get(concert_id, version)
+        self.hits += found is not None
+        return found
+
+
+@pytest.mark.parametrize("batch_size", [2, 1000])
+def test_the_projector_takes_cached_states_only_at_the_version_it_projects(store, batch_size):
+    fill(store)
+    WriteModelProjector(store.engine, store).catch_up()
+    expected = all_rows(store)
+    cache = SpyCache()
+    with store.engine.connect() as conn:  # the crawl's steps leave the current states there
+        ids = conn.execute(select(concerts.c.concert_id)).scalars().all()
+        read_concerts(conn, ids, cache)
+    cache.asked.clear()
+    projector = WriteModelProjector(store.engine, store, batch_size=batch_size, cache=cache)
+
+    assert projector.rebuild() == store.last_position()
+
+    assert all_rows(store) == expected
+    versions = {concert_id: len(store.read_stream(concert_stream(concert_id)))
+                for concert_id in ids}
+    assert cache.hits == sum(1 for concert_id, version in cache.asked
+                             if versions[concert_id] == version)
+    assert cache.hits >= len(ids)  # at least each concert's last batch came from the cache
+    if batch_size == 2:  # earlier batches asked for earlier versions, which it does not hold
+        assert cache.hits < len(cache.asked)
