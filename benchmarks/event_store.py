@@ -7,10 +7,10 @@ Targets: append at least 0.7x the plain-SQLite rate; read at least 200,000 event
 The realistic batch is what the pipeline writes: per concert one append of its listing
 (`ConcertAnnounced`, and a status event for one in ten) and one of its location
 (`ConcertGeocoded`), with the payloads and metadata a crawl records; one transaction holds the
-appends of a batch of items (`--appends-per-transaction`, 100 by default). Also measured, on a
-tenth of the events: one append per transaction, as a pipeline that commits per item does.
-`benchmarks.proposed_store.append_many` is the store change BENCHMARKS.md proposes, measured
-here as a prototype.
+appends of a batch of items (`--appends-per-transaction`, 100 by default), made with one
+`EventStore.append_many` as the pipeline does. Also measured: the same appends with one
+`EventStore.append` call each (on a tenth of the events), and one append per transaction, as
+a pipeline that commits per item does.
 """
 
 from __future__ import annotations
@@ -24,13 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from bandcrawler.domain import events as ev
 from bandcrawler.store.engine import make_engine
-from bandcrawler.store.event_store import EventStore, NewEvent, StoredEvent, utc_now
-from bandcrawler.store.tables import events
-from benchmarks.proposed_store import append_many, append_many_driver
+from bandcrawler.store.event_store import EventStore, NewEvent, utc_now
 from benchmarks.support import Report, Target, arguments, median, say
 
 FULL = {"events": 200_000}
@@ -94,9 +90,23 @@ def _geocoded(number: int) -> NewEvent:
     return NewEvent(event.type, event.to_data(), META)
 
 
-# -- bandcrawler, today and with the proposed batch append -------------------------------------
+# -- bandcrawler ---------------------------------------------------------------------------------
 
 def bandcrawler_append(url: str, transactions: list[Transaction]) -> float:
+    """Each transaction's appends in one `append_many`, as the pipeline's batches do."""
+    engine = make_engine(url)
+    store = EventStore(engine)
+    started = time.perf_counter()
+    for transaction in transactions:
+        with engine.begin() as conn:
+            store.append_many(conn, transaction)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+def bandcrawler_append_each(url: str, transactions: list[Transaction]) -> float:
+    """One `append` call per stream."""
     engine = make_engine(url)
     store = EventStore(engine)
     started = time.perf_counter()
@@ -109,43 +119,11 @@ def bandcrawler_append(url: str, transactions: list[Transaction]) -> float:
     return elapsed
 
 
-def prototype_append(url: str, transactions: list[Transaction],
-                     append: Callable = append_many) -> float:
-    engine = make_engine(url)
-    store = EventStore(engine)
-    started = time.perf_counter()
-    for transaction in transactions:
-        with engine.begin() as conn:
-            append(store, conn, transaction)
-    elapsed = time.perf_counter() - started
-    engine.dispose()
-    return elapsed
-
-
 def bandcrawler_read(url: str) -> tuple[float, int]:
     engine = make_engine(url)
     store = EventStore(engine)
     started = time.perf_counter()
     count = sum(1 for _ in store.read_all())
-    elapsed = time.perf_counter() - started
-    engine.dispose()
-    return elapsed, count
-
-
-def prototype_read(url: str) -> tuple[float, int]:
-    """Proposed `read_all`: the same query, rows built positionally, bigger batches."""
-    engine = make_engine(url)
-    started = time.perf_counter()
-    count, after = 0, 0
-    while True:
-        with engine.connect() as conn:
-            batch = [StoredEvent(*row) for row in conn.execute(
-                select(events).where(events.c.position > after)
-                .order_by(events.c.position).limit(5000))]
-        count += len(batch)
-        if len(batch) < 5000:
-            break
-        after = batch[-1].position
     elapsed = time.perf_counter() - started
     engine.dispose()
     return elapsed, count
@@ -263,11 +241,11 @@ def main() -> None:
              "appends_per_transaction": args.appends_per_transaction}
     transactions = workload(sizes["events"], args.appends_per_transaction)
     total = _events(transactions)
-    # Today's append is slow enough that a tenth of the events (at most 20,000) measures it.
+    # A call per stream is slow enough that a tenth of the events (at most 20,000) measures it.
     part = transactions[: max(1, len(transactions) * min(20_000, total // 10) // total)]
     singles = [[append] for append in _flat(part)[:2000]]
     sizes.update(events=total, appends=len(_flat(transactions)),
-                 events_for_todays_append=_events(part),
+                 events_for_append_each=_events(part),
                  appends_one_per_transaction=len(singles))
     results: dict[str, list[float]] = {}
 
@@ -280,11 +258,9 @@ def main() -> None:
     for number in range(args.runs):
         say(f"run {number + 1}/{args.runs}")
         measure("sqlite append", lambda d: total / sqlite_append(d / "e.db", transactions))
-        measure("bandcrawler append", lambda d: _events(part) / bandcrawler_append(
-            f"sqlite:///{d / 'e.db'}", part))
-        measure("prototype append_many", lambda d: _append_then_read(d, transactions, results))
-        measure("prototype append_many, driver executemany", lambda d: total / prototype_append(
-            f"sqlite:///{d / 'e.db'}", transactions, append_many_driver))
+        measure("bandcrawler append", lambda d: _append_then_read(d, transactions, results))
+        measure("bandcrawler append, one call per stream", lambda d: _events(part) /
+                bandcrawler_append_each(f"sqlite:///{d / 'e.db'}", part))
         measure("eventsourcing append", lambda d: _es_append_then_read(d, transactions,
                                                                         total, results))
         measure("bandcrawler append, one per transaction", lambda d: _events(singles) /
@@ -296,10 +272,6 @@ def main() -> None:
     report.figures = {f"{name} events/s": rate for name, rate in rates.items()}
     report.figures["append ratio, bandcrawler / sqlite"] = (
         rates["bandcrawler append"] / rates["sqlite append"])
-    report.figures["append ratio, prototype append_many / sqlite"] = (
-        rates["prototype append_many"] / rates["sqlite append"])
-    report.figures["append ratio, prototype with driver executemany / sqlite"] = (
-        rates["prototype append_many, driver executemany"] / rates["sqlite append"])
     report.figures["read ratio, bandcrawler / sqlite"] = (
         rates["bandcrawler read"] / rates["sqlite read"])
     report.targets = [
@@ -319,12 +291,11 @@ def _flat(transactions: list[Transaction]) -> list[Append]:
 
 def _append_then_read(directory: Path, transactions: list[Transaction],
                       results: dict[str, list[float]]) -> float:
-    """Append everything with the prototype, then read the file back three ways."""
+    """Append everything with `append_many`, then read the file back three ways."""
     url = f"sqlite:///{directory / 'e.db'}"
     total = _events(transactions)
-    rate = total / prototype_append(url, transactions)
+    rate = total / bandcrawler_append(url, transactions)
     for name, read in (("bandcrawler read", bandcrawler_read),
-                       ("prototype read", prototype_read),
                        ("sqlite read", lambda _: sqlite_read(directory / "e.db")),
                        ("sqlite read without JSON decoding",
                         lambda _: sqlite_read_raw(directory / "e.db"))):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from benchmarks.support import (
     Report,
     Target,
-    add_proposed_store_flag,
     arguments,
     median,
     synthetic_site,
@@ -25,11 +24,11 @@ QUICK = ({"pages": 20, "concerts": 100, "cities": 20, "pages_per_band": 2},
 
 
 def main() -> None:
-    args = arguments(__doc__.split("\n")[0], runs=1, extra=add_proposed_store_flag)
+    args = arguments(__doc__.split("\n")[0], runs=1, )
     small, large = QUICK if args.quick else FULL
     peaks: dict[tuple[str, int], list[float]] = {}
     for sizes in (small, large):
-        with synthetic_site(sizes, proposed_store=args.proposed_store) as site:
+        with synthetic_site(sizes) as site:
             for run in range(args.runs):
                 # The quick size (CI) skips the baseline crawls: it only keeps this working.
                 for is_bare in (False,) if args.quick else (True, False):
@@ -44,8 +43,7 @@ def main() -> None:
                         deployment.drop_index()
     peak = {key: median(values) for key, values in peaks.items()}
     n_small, n_large = small["concerts"], large["concerts"]
-    report = Report("memory", args, {"small": n_small, "large": n_large,
-                                     "proposed_store": args.proposed_store})
+    report = Report("memory", args, {"small": n_small, "large": n_large})
     report.figures = {f"{kind} crawl of {n:,} concerts, peak RSS MiB": value
                       for (kind, n), value in sorted(peak.items())}
     if ("bare", n_small) in peak:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from benchmarks.support import (
     Report,
     Target,
-    add_proposed_store_flag,
     arguments,
     median,
     saga_summary,
@@ -22,10 +21,10 @@ QUICK = {"pages": 20, "concerts": 100, "cities": 20}
 
 
 def main() -> None:
-    args = arguments(__doc__.split("\n")[0], runs=3, extra=add_proposed_store_flag)
+    args = arguments(__doc__.split("\n")[0], runs=3, )
     sizes = QUICK if args.quick else FULL
     bare, full = [], []
-    with synthetic_site(sizes, proposed_store=args.proposed_store) as site:
+    with synthetic_site(sizes) as site:
         for run in range(args.runs):
             # Alternate the order, so that drift on a noisy machine hits both alike.
             for is_bare in (True, False) if run % 2 == 0 else (False, True):
@@ -44,7 +43,7 @@ def main() -> None:
     full_wall = median(r.wall_seconds for r in full)
     extra = median(f.wall_seconds - b.wall_seconds for b, f in zip(bare, full, strict=True))
     rate = sizes["concerts"] / extra if extra > 0 else float("inf")
-    report = Report("pipeline_overhead", args, {**sizes, "proposed_store": args.proposed_store})
+    report = Report("pipeline_overhead", args, sizes)
     report.figures = {
         "bare crawl wall s (a)": bare_wall,
         "full crawl wall s (b)": full_wall,

@@ -22,7 +22,6 @@ from bandcrawler.search.index import ConcertIndex
 from bandcrawler.search.projector import fold_all_concerts
 from bandcrawler.store.event_store import EventStore
 from benchmarks.event_store import workload
-from benchmarks.proposed_store import append_many
 from benchmarks.support import Report, Target, arguments, elasticsearch, median, say
 
 FULL = {"concerts": 100_000}
@@ -31,12 +30,12 @@ QUICK = {"concerts": 1_000}
 
 def fill(app: Bandcrawler, concerts: int) -> None:
     """The events of `concerts` crawled concerts (listing, status for one in ten, location),
-    and the saga rows a crawl leaves: every concert complete. Written with the batch append
-    prototype (fast to set up; the reads do not care how the rows were written)."""
+    and the saga rows a crawl leaves: every concert complete. Written with `append_many`
+    (fast to set up; the reads do not care how the rows were written)."""
     store: EventStore = app.store
     for transaction in workload(int(concerts * 2.1), 200):
         with store.engine.begin() as conn:
-            append_many(store, conn, transaction)
+            store.append_many(conn, transaction)
     states = [SagaReport(c.concert_id, c.version, True, c.version, c.version)
               for c in fold_all_concerts(store).values()]
     for start in range(0, len(states), 5000):

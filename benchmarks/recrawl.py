@@ -9,7 +9,6 @@ from __future__ import annotations
 from benchmarks.support import (
     Report,
     Target,
-    add_proposed_store_flag,
     arguments,
     count_events,
     median,
@@ -21,16 +20,14 @@ QUICK = {"pages": 20, "concerts": 100, "cities": 20}
 
 
 def main() -> None:
-    args = arguments(__doc__.split("\n")[0], runs=3, extra=add_proposed_store_flag)
+    args = arguments(__doc__.split("\n")[0], runs=3, )
     sizes = QUICK if args.quick else FULL
     bare, again, appended = [], [], []
-    with synthetic_site(sizes, proposed_store=args.proposed_store) as site:
+    with synthetic_site(sizes) as site:
         for run in range(args.runs):
             deployment = site.deployment()
-            # The first crawl is setup, not timed: it runs with the prototype store (the same
-            # events and rows, sooner).
-            site.crawl(deployment, bare=False, label=f"run {run + 1} first crawl (setup)",
-                       proposed_store=True)
+            # The first crawl is setup, not timed.
+            site.crawl(deployment, bare=False, label=f"run {run + 1} first crawl (setup)")
             before = count_events(deployment)
             for is_bare in (True, False) if run % 2 == 0 else (False, True):
                 if is_bare:
@@ -43,7 +40,7 @@ def main() -> None:
             deployment.drop_index()
     bare_wall = median(r.wall_seconds for r in bare)
     again_wall = median(r.wall_seconds for r in again)
-    report = Report("recrawl", args, {**sizes, "proposed_store": args.proposed_store})
+    report = Report("recrawl", args, sizes)
     report.figures = {
         "bare crawl wall s": bare_wall,
         "re-crawl wall s": again_wall,

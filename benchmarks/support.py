@@ -282,19 +282,6 @@ def warm_offline_geocoder() -> float:
 
 # -- a synthetic site, served, with Elasticsearch ----------------------------------------------
 
-# `--proposed-store`: the full crawls also install benchmarks/proposed_store.py.
-PROPOSED_STORE_SETTINGS = {"EXTENSIONS": json.dumps({
-    "benchmarks.proposed_store.ProposedStore": 0,
-    "bandcrawler.extensions.UnlistingExtension": 500,
-})}
-
-
-def add_proposed_store_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--proposed-store", action="store_true",
-                        help="run the full crawls with the store changes of "
-                             "benchmarks/proposed_store.py installed")
-
-
 @dataclass
 class SiteRun:
     root: Path
@@ -309,12 +296,8 @@ class SiteRun:
         deployment.register(self.websites)
         return deployment
 
-    def crawl(self, deployment: Deployment, *, bare: bool, label: str,
-              proposed_store: bool = False) -> CrawlRun:
-        """`proposed_store` installs benchmarks/proposed_store.py for this crawl whatever the
-        command line said (for untimed setup crawls: the same events and rows, sooner)."""
-        settings = None if bare else (PROPOSED_STORE_SETTINGS if proposed_store
-                                      else self.full_settings)
+    def crawl(self, deployment: Deployment, *, bare: bool, label: str) -> CrawlRun:
+        settings = None if bare else self.full_settings
         done = deployment.crawl(bare=bare, label=label, settings=settings)
         say(f"{label}: {done.wall_seconds:.2f}s wall, {done.elapsed_seconds:.2f}s crawl, "
             f"{done.items} items, {done.cpu_seconds:.1f}s CPU, {done.max_rss_mib:.0f} MiB")
@@ -322,8 +305,7 @@ class SiteRun:
 
 
 @contextlib.contextmanager
-def synthetic_site(sizes: dict[str, int], *, proposed_store: bool = False
-                   ) -> Iterator[SiteRun]:
+def synthetic_site(sizes: dict[str, int]) -> Iterator[SiteRun]:
     """Generate the site (pages, concerts, cities), serve it, start Elasticsearch."""
     from benchmarks import site
 
@@ -336,7 +318,7 @@ def synthetic_site(sizes: dict[str, int], *, proposed_store: bool = False
                               pages_per_band=sizes.get("pages_per_band", site.PAGES_PER_BAND))
         with serve_directory(root / "site") as url:
             yield SiteRun(root, url, [(b.name, url + b.path) for b in bands], es_url,
-                          PROPOSED_STORE_SETTINGS if proposed_store else {})
+                          {})
 
 
 def saga_summary(deployment: Deployment) -> dict[str, Any]:
