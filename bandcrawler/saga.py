@@ -112,6 +112,15 @@ class SagaStore:
                          + [Report(concert_id, error=f"index: {reason}")
                             for concert_id, reason in failed.items()])
 
+    def settled(self, versions: dict[str, int]) -> set[str]:
+        """Of these concerts (id -> current version), those whose every step is done at
+        exactly that version: nothing is left to do for them."""
+        with self.engine.connect() as conn:
+            rows = self._rows(conn, list(versions), known=True)
+        return {concert_id for concert_id, row in rows.items()
+                if row["pending_step"] is None and row["version"] == versions[concert_id]
+                and row["persisted_version"] == row["indexed_version"] == row["version"]}
+
     def indexed_versions(self, concert_ids: Sequence[str]) -> dict[str, int]:
         """The version in the index of each concert the saga knows of."""
         with self.engine.connect() as conn:

@@ -24,6 +24,8 @@ class GeocodePipeline(ContextPipeline):
         self._geocode = Batcher(self._geocode_batch)
 
     async def process_item(self, item):
+        if item.get("settled"):  # nothing to do (see RecordPipeline)
+            return item
         meta = {"source_url": item.get("source_url")}
         located = await self._geocode((item["concert_id"], meta))
         self.context.count("bandcrawler/events/appended",

@@ -26,6 +26,8 @@ class IndexPipeline(ContextPipeline):
         crawler.signals.connect(self._start_ticker, signal=signals.spider_opened)
 
     async def process_item(self, item):
+        if item.get("settled"):  # nothing to do (see RecordPipeline)
+            return item
         concert = await self._load(item["concert_id"])
         if concert is None:  # this version is in the index already
             step_outcomes(item)["index"] = None

@@ -20,6 +20,8 @@ class PersistPipeline(ContextPipeline):
         return [checkpoint] * len(concert_ids)
 
     async def process_item(self, item):
+        if item.get("settled"):  # nothing to do (see RecordPipeline)
+            return item
         try:
             await self._catch_up(item["concert_id"])
         except Exception as exc:

@@ -12,6 +12,9 @@ class SagaPipeline(ContextPipeline):
         self._report = self.context.batcher("db", self.app.saga.report_many)
 
     async def process_item(self, item):
+        if item.get("settled"):  # complete at this version already (see RecordPipeline)
+            self.context.count("bandcrawler/saga/complete")
+            return item
         steps = step_outcomes(item)
         errors = [f"{step}: {error}" for step, error in steps.items()
                   if error and error != "buffered"]

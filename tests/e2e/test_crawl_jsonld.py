@@ -134,6 +134,9 @@ def test_a_second_crawl_of_unchanged_pages_changes_nothing(crawled):
     again = deployment.crawl("jsonld")
     assert _count(database_url, events) == before_events
     assert stat(again, "bandcrawler/events/appended") == 0
+    # every concert was complete: no step ran again for it
+    assert stat(again, "bandcrawler/concerts/settled") == stat(again, "item_scraped_count")
+    assert stat(again, "bandcrawler/index/indexed") == 0
     index.refresh()
     assert index.documents() == before_docs
 

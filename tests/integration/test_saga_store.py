@@ -142,3 +142,15 @@ def test_summary_counts_concerts_per_pending_step_and_reason(sagas):
 
 def test_summary_of_no_sagas(sagas):
     assert sagas.summary() == {"concerts": 0, "complete": 0, "pending": {}, "reasons": []}
+
+
+def test_settled_are_the_concerts_complete_at_exactly_their_current_version(sagas):
+    sagas.report("done", version=2, geocoded=True, persisted_version=2)
+    sagas.report_indexed({"done": 2}, {})
+    sagas.report("moved-on", version=2, geocoded=True, persisted_version=2)
+    sagas.report_indexed({"moved-on": 2}, {})
+    sagas.report("pending", version=1, geocoded=False, persisted_version=1)
+
+    settled = sagas.settled({"done": 2, "moved-on": 3, "pending": 1, "unknown": 1})
+
+    assert settled == {"done"}
