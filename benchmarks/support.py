@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.server
 import json
 import os
 import platform
@@ -13,13 +12,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bandcrawler.devserver import QuietHandler, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,16 +152,15 @@ def elasticsearch() -> Iterator[str]:
             server.stop()
 
 
-@contextlib.contextmanager
-def serve_directory(directory: Path) -> Iterator[str]:
+def serve_directory(directory: Path) -> contextlib.AbstractContextManager[str]:
     """Serve the files under `directory` from memory on 127.0.0.1 (HTTP/1.1 keep-alive)."""
     files = {"/" + p.relative_to(directory).as_posix(): p.read_bytes()
              for p in directory.rglob("*") if p.is_file()}
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self):
+        def do_GET(self):  # noqa: N802 - the stdlib handler's name
             body = files.get(self.path.split("?")[0].split("#")[0])
             self.send_response(200 if body is not None else 404)
             kind = "text/html; charset=utf-8" if self.path.endswith(".html") else "text/plain"
@@ -170,17 +169,7 @@ def serve_directory(directory: Path) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body or b"")
 
-        def log_message(self, format, *args):  # noqa: A002 - stdlib signature
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serving(Handler)
 
 
 # -- crawls ------------------------------------------------------------------------------------
