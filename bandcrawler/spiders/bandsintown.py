@@ -41,6 +41,7 @@ class BandsintownSpider(BandSourceSpider):
         # An API called with our app id, not pages crawled: there is no robots.txt to ask.
         "ROBOTSTXT_OBEY": False,
         "DOWNLOADER_MIDDLEWARES": {
+            **BandSourceSpider.custom_settings["DOWNLOADER_MIDDLEWARES"],
             # Above RetryMiddleware (550), so it sees a 429 first.
             "bandcrawler.spiders.bandsintown.RetryAfterMiddleware": 560,
         },

@@ -36,6 +36,11 @@ class BandSourceSpider(scrapy.Spider):
     """
 
     source_kind = ""
+    # Subclasses with settings of their own merge these in (see bandsintown).
+    custom_settings = {  # noqa: RUF012 - Scrapy reads it from the class
+        # Downloads wait while the item pipelines are full (see ItemBackpressure).
+        "DOWNLOADER_MIDDLEWARES": {"bandcrawler.spiders.backpressure.ItemBackpressure": 50},
+    }
 
     def __init__(self, *args: Any, band: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -41,6 +41,7 @@ class MusicBrainzSpider(BandSourceSpider):
     name = "musicbrainz"
     source_kind = "musicbrainz"
     custom_settings = {  # noqa: RUF012 - Scrapy's own attribute, read once per crawl
+        **BandSourceSpider.custom_settings,
         "DOWNLOAD_DELAY": 1.0,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "RANDOMIZE_DOWNLOAD_DELAY": False,
