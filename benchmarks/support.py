@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bandcrawler.devserver import QuietHandler, serving
+from benchmarks.peak import peak_rss_mib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -204,7 +205,8 @@ class Deployment:
         """`scrapy crawl jsonld`; `wrapper` runs it under a profiler, e.g. py-spy record --."""
         chosen = {**CRAWL_SETTINGS, **(BARE_SETTINGS if bare else {}), **(settings or {})}
         options = [arg for name, value in chosen.items() for arg in ("-s", f"{name}={value}")]
-        return run_crawl([*wrapper, sys.executable, "-m", "scrapy", "crawl", "jsonld", *options],
+        return run_crawl([*wrapper, sys.executable, "-m", "benchmarks.peak", "crawl", "jsonld",
+                          *options],
                          self.env, self.workdir / f"{label}.log")
 
     def drop_index(self) -> None:
@@ -221,7 +223,7 @@ class Deployment:
 @dataclass
 class CrawlRun:
     wall_seconds: float  # the whole process, interpreter start to exit
-    max_rss_mib: float  # peak resident set size of the crawl process
+    max_rss_mib: float  # peak resident set size of the crawl process (benchmarks/peak.py)
     cpu_seconds: float  # user + system time of the crawl process
     stats: dict[str, float]  # Scrapy's numeric crawl stats
 
@@ -239,7 +241,8 @@ _STAT = re.compile(r"^\s*'([^']+)': (\d+(?:\.\d+)?),?$", re.M)
 
 
 def run_crawl(command: list[str], env: dict[str, str], log: Path) -> CrawlRun:
-    """Run a crawl process; its own rusage (wait4) gives the peak RSS of that process alone."""
+    """Run a crawl process (under benchmarks/peak.py, which prints its peak RSS); its own
+    rusage (wait4) gives its CPU time."""
     with log.open("w") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
@@ -254,7 +257,10 @@ def run_crawl(command: list[str], env: dict[str, str], log: Path) -> CrawlRun:
     stats = {name: float(value) for name, value in _STAT.findall(stats_text)}
     if "Traceback" in text:
         say(f"warning: a traceback in {log}")
-    return CrawlRun(wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, stats)
+    peak = peak_rss_mib(text)
+    if peak is None:
+        raise RuntimeError(f"no peak RSS in {log} (not on Linux?)")
+    return CrawlRun(wall, peak, usage.ru_utime + usage.ru_stime, stats)
 
 
 def warm_offline_geocoder() -> float:
