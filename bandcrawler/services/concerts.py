@@ -36,6 +36,9 @@ MAX_CONFLICT_RETRIES = 10
 
 @dataclass(frozen=True)
 class Recorded:
+    """What recording a listing did. `concert` (the state after it) is read-only: with a
+    cache, the cache holds it."""
+
     concert_id: str
     version: int
     appended: int
@@ -75,7 +78,8 @@ def record_listings(store: EventStore, batch: Sequence[tuple[Listing, dict[str, 
             with store.engine.begin() as conn:
                 recorded = _record(store, conn, batch, cache)
             if cache is not None:
-                cache.put({r.concert_id: r.concert for r in recorded}.values())
+                # Handed over: the states are the callers' to read, no longer to change.
+                cache.put({r.concert_id: r.concert for r in recorded}.values(), owned=True)
             return recorded
         except ConcurrencyError as exc:
             logger.debug("Retrying after a concurrent append: %s", exc)
@@ -110,7 +114,7 @@ def _record(store: EventStore, conn: Connection, batch: Sequence[tuple[Listing, 
 
 @dataclass(frozen=True)
 class Located:
-    concert: Concert
+    concert: Concert  # read-only, as Recorded.concert
     error: str | None  # the reason the concert could not be located, if so
 
     @property
@@ -187,7 +191,7 @@ def record_locations(store: EventStore, concerts: Sequence[Concert],
     for d in appends:
         fold_decided(d.concert, d.events)
     if cache is not None:
-        cache.put(d.concert for d in appends)
+        cache.put((d.concert for d in appends), owned=True)  # handed over, as above
     return outcome
 
 

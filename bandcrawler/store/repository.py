@@ -72,45 +72,59 @@ def remember_keys_many(conn: Connection, mapping: dict[str, str]) -> None:
 class ConcertCache:
     """The latest state of recently used concerts, so that the steps of a crawl do not fold
     the same streams again and again. Bounded (least recently used go first), and checked
-    against each stream's version before use: it never serves a stale state. Hands out
-    and keeps copies, so callers may apply events to what they get. Only committed states
-    may be put in it."""
+    against each stream's version before use: it never serves a stale state. Only committed
+    states may be put in it.
+
+    A state in the cache is never changed: `put` stores a copy (or, with `owned`, the state
+    itself, which its caller hands over and no longer changes), and `get` hands out a copy
+    that callers may apply events to (or, with `copy=False`, the cached state itself, for
+    callers that only read it)."""
 
     def __init__(self, size: int = 2000):
         self.size = size
         self._states: OrderedDict[str, Concert] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, concert_id: str, version: int) -> Concert | None:
+    def get(self, concert_id: str, version: int, *, copy: bool = True) -> Concert | None:
         with self._lock:
             state = self._states.get(concert_id)
             if state is None or state.version != version:
                 return None
             self._states.move_to_end(concert_id)
-        return state.copy()
+        return state.copy() if copy else state
 
-    def put(self, concerts: Iterable[Concert]) -> None:
+    def put(self, concerts: Iterable[Concert], *, owned: bool = False) -> None:
         with self._lock:
             for concert in concerts:
-                self._states[concert.concert_id] = concert.copy()
+                if concert.version == 0:  # not recorded: nothing to save a fold of
+                    continue
+                self._states[concert.concert_id] = concert if owned else concert.copy()
                 self._states.move_to_end(concert.concert_id)
             while len(self._states) > self.size:
                 self._states.popitem(last=False)
 
 
 def read_concerts(conn: Connection, concert_ids: Iterable[str],
-                  cache: ConcertCache | None = None, *, up_to_position: int | None = None
+                  cache: ConcertCache | None = None, *, up_to_position: int | None = None,
+                  versions: dict[str, int] | None = None, read_only: bool = False
                   ) -> dict[str, Concert]:
     """The state of each concert (an unknown one is new, at version 0): the current one, or
     the one at `up_to_position`. From `cache` where it holds that version; the states read
-    are put in it only when current."""
+    are put in it only when current.
+
+    `versions` (stream id -> version, at `up_to_position` if given), when the caller knows
+    them already, saves the query that checks the cache's states. `read_only` callers
+    promise not to change the states they get: those may be the cache's own (no copies).
+    """
     wanted = list(dict.fromkeys(concert_ids))
     found: dict[str, Concert] = {}
     if cache is not None:
-        versions = stream_versions(conn, [concert_stream(c) for c in wanted],
-                                   up_to_position=up_to_position)
+        if versions is None:
+            versions = stream_versions(conn, [concert_stream(c) for c in wanted],
+                                       up_to_position=up_to_position)
         for concert_id in wanted:
-            state = cache.get(concert_id, versions.get(concert_stream(concert_id), 0))
+            state = cache.get(concert_id, versions.get(concert_stream(concert_id), 0),
+                              copy=not read_only)
             if state is not None:
                 found[concert_id] = state
     missing = [c for c in wanted if c not in found]
@@ -124,6 +138,6 @@ def read_concerts(conn: Connection, concert_ids: Iterable[str],
         for stream_id, version, kind, data in conn.execute(query):
             read[stream_id.removeprefix("concert-")].apply(event_from(kind, data), version)
     if cache is not None and up_to_position is None:
-        cache.put(read.values())
+        cache.put(read.values(), owned=read_only)
     found.update(read)
     return {concert_id: found[concert_id] for concert_id in wanted}

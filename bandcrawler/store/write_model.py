@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, Row, delete, select
 from sqlalchemy.engine import Engine
 
 from bandcrawler.domain.concert import Concert
 from bandcrawler.domain.view import concert_document
 from bandcrawler.faults import kill_point
-from bandcrawler.store.event_store import COLUMNS, EventStore, StoredEvent
+from bandcrawler.store.event_store import CHUNK, EventStore
 from bandcrawler.store.repository import ConcertCache, read_concerts
 from bandcrawler.store.tables import band_sources, bands, checkpoints, concerts, events
 from bandcrawler.store.upsert import insert_or_ignore_many, upsert, upsert_many
 
 CHECKPOINT = "write_model"
+BAND_EVENTS = ("BandRegistered", "BandSourceAdded")
 
 
 def concert_row(concert: Concert) -> dict:
@@ -65,27 +66,45 @@ class WriteModelProjector:
                 conn.execute(query)
         return self.catch_up()
 
-    def _read_batch(self, conn: Connection, after: int) -> list[StoredEvent]:
-        query = (select(*COLUMNS).where(events.c.position > after)
+    def _read_batch(self, conn: Connection, after: int) -> list[Row]:
+        """The next events' positions, streams, versions and types; their data only for the
+        band events, whose rows are made from it (a concert's row is made from its folded
+        state, often the cache's, so its events' JSON is not decoded here)."""
+        query = (select(events.c.position, events.c.stream_id, events.c.version,
+                        events.c.type)
+                 .where(events.c.position > after)
                  .order_by(events.c.position).limit(self.batch_size))
-        return [StoredEvent(*row) for row in conn.execute(query)]
+        return list(conn.execute(query))
 
-    def _apply(self, conn: Connection, batch: list[StoredEvent]) -> None:
+    def _apply(self, conn: Connection, batch: list[Row]) -> None:
         """Write the rows the batch changes: each touched concert as of the batch's last
         position, its streams read in one query (or taken from the cache, which holds
         states checked against their version at that position)."""
-        new_bands, new_sources, touched = [], [], []
-        for event in batch:
-            if event.type == "BandRegistered":
-                new_bands.append({"band_id": event.data["band_id"], "name": event.data["name"],
-                                  "registered_at": event.data["at"]})
-            elif event.type == "BandSourceAdded":
-                new_sources.append({k: event.data[k] for k in ("band_id", "kind", "value")})
-            elif event.stream_id.startswith("concert-"):
-                touched.append(event.stream_id.removeprefix("concert-"))
+        band_events = [row.position for row in batch if row.type in BAND_EVENTS]
+        data: dict[int, dict] = {}
+        for start in range(0, len(band_events), CHUNK):
+            query = select(events.c.position, events.c.data).where(
+                events.c.position.in_(band_events[start:start + CHUNK]))
+            data.update(conn.execute(query).all())
+        new_bands, new_sources = [], []
+        # Every event after the checkpoint up to the batch's last position is in the batch,
+        # so a touched stream's last event in it gives its version at that position.
+        touched: dict[str, int] = {}
+        for position, stream_id, version, kind in batch:
+            if kind == "BandRegistered":
+                event = data[position]
+                new_bands.append({"band_id": event["band_id"], "name": event["name"],
+                                  "registered_at": event["at"]})
+            elif kind == "BandSourceAdded":
+                event = data[position]
+                new_sources.append({k: event[k] for k in ("band_id", "kind", "value")})
+            elif stream_id.startswith("concert-"):
+                touched[stream_id] = version
         insert_or_ignore_many(conn, bands, new_bands)
         insert_or_ignore_many(conn, band_sources, new_sources)
-        states = read_concerts(conn, touched, self.cache, up_to_position=batch[-1].position)
+        states = read_concerts(conn, [s.removeprefix("concert-") for s in touched], self.cache,
+                               up_to_position=batch[-1].position, versions=touched,
+                               read_only=True)
         upsert_many(conn, concerts, [concert_row(state) for state in states.values()],
                     ["concert_id"])
 

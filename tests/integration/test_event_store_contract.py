@@ -4,6 +4,7 @@ by a subclass that only says how to create the database (SQLite file, PostgreSQL
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import threading
 import time
@@ -12,6 +13,7 @@ import traceback
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import String, cast, select
 from sqlalchemy.exc import StatementError
 
 from bandcrawler.store.engine import make_engine
@@ -53,6 +55,21 @@ class EventStoreContract:
         assert read[0].meta == {"spider": "demo"}
         assert read[0].type == "Happened"
         assert store.read_stream("concert-other") == []
+
+    def test_json_values_read_back_as_written_and_stored_as_standard_json(self, store):
+        data = {"text": "Motörhead – “Ace” 🂡", "lat": 52.520008, "small": 1e-7, "neg": -0.0,
+                "big": 2**70 + 1, "long": -(2**63) - 1, "id": "12345678901234567890",
+                "nested": {"list": [1, "two", None, True, {"x": []}]},
+                "empty": {}, "tuple": (1, 2)}
+        store.append_now("concert-a", [NewEvent("Happened", data, {"source_url": "é"})], 0)
+
+        [read] = store.read_stream("concert-a")
+        with store.engine.connect() as conn:
+            text = conn.execute(select(cast(events.c.data, String))).scalar_one()
+
+        assert read.data == {**data, "tuple": [1, 2]}
+        assert read.meta == {"source_url": "é"}
+        assert json.loads(text) == {**data, "tuple": [1, 2]}
 
     def test_appends_continue_the_stream_at_the_expected_version(self, store):
         store.append_now("concert-a", new(2), 0)

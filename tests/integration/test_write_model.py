@@ -389,9 +389,9 @@ class SpyCache(ConcertCache):
         self.asked: list[tuple[str, int]] = []
         self.hits = 0
 
-    def get(self, concert_id, version):
+    def get(self, concert_id, version, *, copy=True):
         self.asked.append((concert_id, version))
-        found = super().get(concert_id, version)
+        found = super().get(concert_id, version, copy=copy)
         self.hits += found is not None
         return found
 
