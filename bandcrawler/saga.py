@@ -100,7 +100,8 @@ class SagaStore:
         with self.engine.begin() as conn:
             rows = self._rows(conn, [r.concert_id for r in reports])
             before = {concert_id: dict(row) for concert_id, row in rows.items()}
-            states = [self._merge(rows[r.concert_id], r) for r in reports]
+            now = utc_now()  # one transaction, one time of report
+            states = [self._merge(rows[r.concert_id], r, now) for r in reports]
             _write(conn, [row for concert_id, row in rows.items()
                           if _changed(before[concert_id], row)],
                    {concert_id for concert_id, row in before.items() if row["updated_at"]})
@@ -150,7 +151,7 @@ class SagaStore:
         return rows
 
     @staticmethod
-    def _merge(row: dict[str, Any], report: Report) -> SagaState:
+    def _merge(row: dict[str, Any], report: Report, now: str) -> SagaState:
         """Merge one report into `row` (in place), monotonically."""
         if report.version is not None:
             row["version"] = max(row["version"], report.version)
@@ -167,7 +168,7 @@ class SagaStore:
             row["attempts"] += 1
             row["last_error"] = report.error
             row["next_retry_at"] = _retry_at(row["attempts"])
-        row["updated_at"] = utc_now()
+        row["updated_at"] = now
         return SagaState(**row)
 
     def get(self, concert_id: str) -> SagaState | None:

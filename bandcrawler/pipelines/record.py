@@ -15,11 +15,11 @@ class RecordPipeline(ContextPipeline):
     def __init__(self, crawler):
         super().__init__(crawler)
         self._record = self.context.batcher("db", self._record_batch)
+        self._job = crawler.settings.get("JOB_ID") or None
 
     async def process_item(self, item):
         meta = {"spider": self.crawler.spider.name if self.crawler.spider else None,
-                "job": self.crawler.settings.get("JOB_ID") or None,
-                "source_url": item.get("source_url")}
+                "job": self._job, "source_url": item.get("source_url")}
         recorded, settled = await self._record((listing_from(item), meta))
         item["concert_id"], item["version"] = recorded.concert_id, recorded.version
         steps = step_outcomes(item)

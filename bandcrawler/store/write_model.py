@@ -55,6 +55,8 @@ class WriteModelProjector:
                 kill_point("persist")  # rows written, checkpoint not yet
                 self._save_position(conn, batch[-1].position)
             kill_point("persisted")
+            if len(batch) < self.batch_size:  # that was the last: no transaction to find none
+                return batch[-1].position
 
     def rebuild(self) -> int:
         """Forget every row and replay the whole store."""
