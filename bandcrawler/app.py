@@ -31,7 +31,7 @@ class Bandcrawler:
         c = self.config
         return make_locator(geocoder=c.geocoder, options=c.geocoder_options,
                             user_agent=c.user_agent, min_delay_seconds=c.geocoder_min_delay,
-                            engine=self.engine)
+                            miss_ttl_seconds=c.geocoder_miss_ttl, engine=self.engine)
 
     @cached_property
     def elasticsearch(self):

@@ -21,6 +21,7 @@ class Config:
     geocoder: str = "offline"
     geocoder_options: dict[str, Any] = field(default_factory=dict)
     geocoder_min_delay: float = 1.0
+    geocoder_miss_ttl: float = 86_400.0
     user_agent: str = "bandcrawler"
     es_api_key: str | None = field(default=None, repr=False)
     es_username: str | None = None
@@ -48,6 +49,8 @@ class Config:
             geocoder=settings.get("BANDCRAWLER_GEOCODER", "offline"),
             geocoder_options=dict(options),
             geocoder_min_delay=_number(settings, "BANDCRAWLER_GEOCODER_MIN_DELAY", float, 1.0),
+            geocoder_miss_ttl=_number(settings, "BANDCRAWLER_GEOCODER_MISS_TTL", float,
+                                      86_400.0),
             user_agent=settings.get("USER_AGENT"),
             es_api_key=settings.get("ELASTICSEARCH_API_KEY"),
             es_username=settings.get("ELASTICSEARCH_USERNAME"),

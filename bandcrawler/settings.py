@@ -69,3 +69,6 @@ MUSICBRAINZ_CONTACT = os.environ.get("MUSICBRAINZ_CONTACT", "bandcrawler@example
 BANDCRAWLER_GEOCODER = os.environ.get("BANDCRAWLER_GEOCODER", "offline")
 BANDCRAWLER_GEOCODER_OPTIONS = os.environ.get("BANDCRAWLER_GEOCODER_OPTIONS", "{}")
 BANDCRAWLER_GEOCODER_MIN_DELAY = os.environ.get("BANDCRAWLER_GEOCODER_MIN_DELAY", "1.0")
+# Seconds a "not found" answer stays cached before the geocoder is asked again (results are
+# kept forever); within it, resume and later crawls do not ask about that place.
+BANDCRAWLER_GEOCODER_MISS_TTL = os.environ.get("BANDCRAWLER_GEOCODER_MISS_TTL", "86400")

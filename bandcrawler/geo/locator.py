@@ -19,7 +19,7 @@ from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from sqlalchemy import Engine
 
-from bandcrawler.geo.cache import GeocodeCache
+from bandcrawler.geo.cache import DEFAULT_MISS_TTL_SECONDS, GeocodeCache
 from bandcrawler.geo.factory import OFFLINE, make_geocoder
 from bandcrawler.geo.model import GeocodingError, GeoResult
 from bandcrawler.geo.offline import OfflineGeocoder
@@ -179,11 +179,13 @@ def _reason_for(exc: GeocoderServiceError) -> str:
 
 
 def make_locator(*, geocoder: str, options: Mapping[str, Any], user_agent: str,
-                 min_delay_seconds: float, engine: Engine | None) -> VenueLocator:
+                 min_delay_seconds: float, engine: Engine | None,
+                 miss_ttl_seconds: float = DEFAULT_MISS_TTL_SECONDS) -> VenueLocator:
     """Wire a VenueLocator from settings values.
 
     The offline geocoder gets no cache (a lookup in memory is faster than one in SQLite);
-    an online one is cached per service and domain, e.g. "nominatim@127.0.0.1:8080".
+    an online one is cached per service and domain, e.g. "nominatim@127.0.0.1:8080", its
+    "not found" answers for `miss_ttl_seconds`.
     """
     options = dict(options)
     service = make_geocoder(geocoder, options, user_agent)
@@ -192,7 +194,8 @@ def make_locator(*, geocoder: str, options: Mapping[str, Any], user_agent: str,
     provider = geocoder.strip().lower()
     if options.get("domain"):
         provider = f"{provider}@{options['domain']}"
-    cache = GeocodeCache(engine, provider) if engine is not None else None
+    cache = (GeocodeCache(engine, provider, miss_ttl_seconds=miss_ttl_seconds)
+             if engine is not None else None)
     return VenueLocator(service, provider=provider, cache=cache,
                         min_delay_seconds=min_delay_seconds, offline=OfflineGeocoder())
 

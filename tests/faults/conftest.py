@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -30,6 +32,11 @@ CITIES = [("Paris", "FR"), ("Berlin", "DE"), ("Lyon", "FR"), ("Hamburg", "DE"),
           ("Praha", "CZ"), ("Wien", "AT"), ("Madrid", "ES"), ("Milano", "IT"),
           ("Amsterdam", "NL"), ("Bruxelles", "BE"), ("Zürich", "CH"), ("Lisboa", "PT")]
 PAGE_SIZE = 20
+# Settings whose value is a secret, and (below) any password inside a URL: a process given
+# one must not write it to its stdout, stderr or a log file.
+SECRET_SETTINGS = ("ELASTICSEARCH_PASSWORD", "ELASTICSEARCH_API_KEY", "SCRAPYD_PASSWORD",
+                   "BANDSINTOWN_APP_ID")
+SECRETS_CHECKED = {"processes": 0}  # processes given a secret whose every output was scanned
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,51 @@ def write_site(root: Path, bands: int, per_band: int, today: date) -> list[tuple
         names.append((name, f"/{slug}/page0.html"))
     (root / "robots.txt").write_text("User-agent: *\nAllow: /\n")
     return names
+
+
+def secrets_given(env: dict[str, str], args: tuple[str, ...]) -> set[str]:
+    """The secrets a process is given: secret settings and passwords in URLs (env or argv).
+    Values under 4 characters are ignored: they would match anything."""
+    found = {env[name] for name in SECRET_SETTINGS if env.get(name)}
+    for value in [*env.values(), *args]:
+        if "://" in value and "@" in value:
+            try:
+                password = urlsplit(value).password
+            except ValueError:
+                continue
+            if password:
+                found |= {password, unquote(password)}
+    return {secret for secret in found if len(secret) >= 4}
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_any_output(request, monkeypatch):
+    """Every process a fault test runs through a Deployment that was given a secret: the
+    secret is in none of its stdout, its stderr, or the test's *.log files."""
+    given: list[tuple[set[str], subprocess.CompletedProcess]] = []
+    run = Deployment.run
+    tmp = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+
+    def recording_run(self, *args, **kwargs):
+        done = run(self, *args, **kwargs)
+        secrets = secrets_given(self.env, args)
+        if secrets:
+            given.append((secrets, done))
+        return done
+
+    monkeypatch.setattr(Deployment, "run", recording_run)
+    yield
+    if not given:
+        return
+    secrets = set().union(*(s for s, _ in given))
+    logs = list(tmp.rglob("*.log")) if tmp is not None else []
+    outputs = [(f"{d.args[:4]} stdout", d.stdout) for _, d in given] + \
+              [(f"{d.args[:4]} stderr", d.stderr) for _, d in given] + \
+              [(str(log), log.read_text(errors="replace")) for log in logs]
+    for where, text in outputs:
+        leaked = [secret for secret in secrets if secret in (text or "")]
+        assert not leaked, f"a secret is in {where}"
+    SECRETS_CHECKED["processes"] += len(given)
 
 
 @pytest.fixture(scope="session")
@@ -169,12 +221,15 @@ def pytest_terminal_summary(terminalreporter):
         test_reindex_under_load,
     )
 
-    figures = {"kill points survived": test_crash_anywhere.SURVIVED["kills"],
+    kills = test_crash_anywhere.SURVIVED
+    figures = {"kill points survived": f"{kills['kills']} kills at {len(kills['distinct'])} "
+                                       "distinct points" if kills["kills"] else 0,
                "Elasticsearch outage seconds survived": round(sum(
                    test_es_faults.FIGURES.values()), 1),
                "geocoder": test_geocoder_faults.FIGURES,
                "hostile inputs tried": test_hostile_input.TRIED["inputs"],
-               "reindex under load": test_reindex_under_load.FIGURES}
+               "reindex under load": test_reindex_under_load.FIGURES,
+               "processes given a secret, every output scanned": SECRETS_CHECKED["processes"]}
     if any(figures.values()):
         terminalreporter.write_sep("-", "bandcrawler fault figures")
         for name, value in figures.items():

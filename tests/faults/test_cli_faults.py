@@ -76,6 +76,8 @@ RUNTIME = [
     ({"ELASTICSEARCH_TIMEOUT": "abc"}, ("band", "list"), "ELASTICSEARCH_TIMEOUT"),
     ({"BANDCRAWLER_GEOCODER_MIN_DELAY": "soon"}, ("band", "list"),
      "BANDCRAWLER_GEOCODER_MIN_DELAY"),
+    ({"BANDCRAWLER_GEOCODER_MISS_TTL": "-1"}, ("band", "list"),
+     "BANDCRAWLER_GEOCODER_MISS_TTL"),
     ({"BANDCRAWLER_BULK_MAX_DOCS": "many"}, ("reindex",), "BANDCRAWLER_BULK_MAX_DOCS"),
     ({"BANDCRAWLER_BULK_MAX_AGE": "nan"}, ("reindex",), "BANDCRAWLER_BULK_MAX_AGE"),
     ({"BANDCRAWLER_GEOCODER_OPTIONS": "{bad"}, ("band", "list"), "not JSON"),
@@ -131,8 +133,10 @@ def test_a_wrong_elasticsearch_password_is_one_line_and_never_printed(tmp_path):
             assert "401" in line or "authenticat" in line, line
             assert SECRET not in done.stdout + done.stderr
         deployment.bandcrawler("band", "add", "X", "--website", "http://127.0.0.1:1/")
-        crawl = deployment.crawl("jsonld", "-s", "LOG_LEVEL=DEBUG")
+        log = tmp_path / "crawl.log"  # scanned with the outputs by no_secret_in_any_output
+        crawl = deployment.crawl("jsonld", "-s", "LOG_LEVEL=DEBUG", "-s", f"LOG_FILE={log}")
         assert SECRET not in crawl.stdout + crawl.stderr
+        assert "DEBUG" in log.read_text()
 
 
 def test_a_scrapyd_password_is_never_printed(deployment):

@@ -91,6 +91,7 @@ def test_elasticsearch_going_down_mid_crawl_then_the_next_crawl_completes_it(
             drop_index(deployment, es_url)
 
 
+@pytest.mark.skipif(not FULL, reason="429 and stalls mid-crawl: BANDCRAWLER_FAULTS_FULL=1")
 @pytest.mark.parametrize("mode", ["429", "stall"])
 def test_throttling_or_timing_out_for_a_while_is_ridden_out(
         tmp_path, es_url, generated_site, reference, mode):

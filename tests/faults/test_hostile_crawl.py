@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from datetime import date, timedelta
 
 from sqlalchemy import create_engine, select
@@ -85,7 +86,7 @@ def test_a_hostile_site_costs_only_its_bad_pages(tmp_path, es_url):
                 a for path in ("/tour", "/loop1", "/away", "/garbage", "/huge")
                 for a in ("--website", url + path)])
             crawl = deployment.run(
-                "python", "-m", "scrapy", "crawl", "jsonld", "-s", "DOWNLOAD_DELAY=0",
+                sys.executable, "-m", "scrapy", "crawl", "jsonld", "-s", "DOWNLOAD_DELAY=0",
                 "-s", "BANDCRAWLER_BULK_MAX_AGE=1", "-s", "DOWNLOAD_MAXSIZE=1000000",
                 "-s", "REDIRECT_MAX_TIMES=5", timeout=120)
     try:
