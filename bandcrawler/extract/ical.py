@@ -144,7 +144,8 @@ def _parse_calendar(text: str) -> tuple[list[Component], Zones] | None:
     begun = sum(1 for line in text.splitlines() if line.strip().upper() == "BEGIN:VEVENT")
     if len(events) != begun:
         return None
-    return events, _zones(zone for calendar in calendars for zone in calendar.timezones)
+    # walk, not .timezones: a feed without BEGIN:VCALENDAR parses to bare components
+    return events, _zones(zone for calendar in calendars for zone in calendar.walk("VTIMEZONE"))
 
 
 def _parse_blocks(text: str, url: str) -> tuple[list[Component | Rejected], Zones]:
@@ -158,7 +159,7 @@ def _parse_blocks(text: str, url: str) -> tuple[list[Component | Rejected], Zone
                 raise ValueError(f"no END:{kind}")
             [calendar] = _from_ical("\r\n".join(["BEGIN:VCALENDAR", *lines, "END:VCALENDAR"]))
             if kind == "VTIMEZONE":
-                zones.extend(calendar.timezones)
+                zones.extend(calendar.walk("VTIMEZONE"))
                 continue
             [event] = calendar.walk("VEVENT")
         except ValueError as error:
@@ -248,7 +249,10 @@ def _zone(tzid: str, zones: Zones) -> datetime.tzinfo | None:
     if name in WINDOWS_TO_OLSON:
         return zoneinfo.ZoneInfo(WINDOWS_TO_OLSON[name])
     if tzid in zones:
-        return zones[tzid].to_tz(lookup_tzid=False)
+        try:
+            return zones[tzid].to_tz(lookup_tzid=False)
+        except (ValueError, KeyError, TypeError):  # a VTIMEZONE the library cannot read
+            return None
     return None
 
 

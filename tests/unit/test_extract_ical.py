@@ -300,3 +300,22 @@ def test_text_input_lf_line_endings_and_a_byte_order_mark_are_read_alike():
     with_bom = b"\xef\xbb\xbf" + body
     assert list(parse_events(as_text, FEED)) == list(parse_events(with_bom, FEED)) == parse(
         "songkick_export.ics")
+
+
+def _mutations(body: bytes):
+    """'-' or NUL inserted where fuzzing found crashes (the VTIMEZONE block, a VEVENT's END
+    line), and at every 10th byte elsewhere."""
+    zone = body.index(b"BEGIN:VTIMEZONE"), body.index(b"END:VTIMEZONE")
+    last_end = body.rindex(b"END:VEVENT")
+    for position in range(len(body)):
+        near = zone[0] <= position <= zone[1] or abs(position - last_end) <= 12
+        if near or position % 10 == 0:
+            for inserted in (b"-", b"\x00"):
+                yield body[:position] + inserted + body[position:]
+
+
+def test_a_feed_broken_anywhere_by_one_byte_gives_items_or_rejections_never_an_error():
+    body = (FIXTURES / "broken_component.ics").read_bytes()
+    for mutated in _mutations(body):
+        results = list(parse_events(mutated, "https://example.com/feed.ics"))
+        assert all(isinstance(r, (dict, Rejected)) for r in results)
