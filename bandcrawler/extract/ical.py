@@ -152,7 +152,7 @@ def _parse_blocks(text: str, url: str) -> tuple[list[Component | Rejected], Zone
     """Each VEVENT and VTIMEZONE block on its own; an unterminated or unreadable VEVENT is
     rejected."""
     events: list[Component | Rejected] = []
-    zones: list[Timezone] = []
+    zones: list[Component] = []
     for kind, lines, closed in _blocks(text):
         try:
             if not closed:
@@ -191,8 +191,9 @@ def _blocks(text: str) -> Iterator[tuple[str, list[str], bool]]:
         yield kind, lines, False
 
 
-def _zones(components: Iterable[Timezone]) -> Zones:
-    return {str(zone.get("TZID", "")): zone for zone in components}
+def _zones(components: Iterable[Component]) -> Zones:
+    return {str(zone.get("TZID", "")): zone for zone in components
+            if isinstance(zone, Timezone)}
 
 
 def _from_ical(text: str) -> list[Calendar]:

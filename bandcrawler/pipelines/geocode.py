@@ -46,7 +46,7 @@ class GeocodePipeline(ContextPipeline):
         metas: dict[str, dict[str, Any]] = {}
         for concert_id, meta in batch:
             metas.setdefault(concert_id, meta)
-        todo, done = list(metas), {}
+        todo, done = list(metas), dict[str, Located]()
         for _attempt in range(MAX_CONFLICT_RETRIES):
             concerts = await run("db", load_concerts, store, todo, cache)
             decisions = await run("geo", locate_concerts, self.app.locator, concerts)

@@ -136,7 +136,7 @@ def geocode_concerts(store: EventStore, locator: Locator, concert_ids: Sequence[
     The three stages are separate functions so that the pipeline can run the locating on
     a thread of its own (an online geocoder waits out its rate limit there).
     """
-    todo, done = list(dict.fromkeys(concert_ids)), {}
+    todo, done = list(dict.fromkeys(concert_ids)), dict[str, Located]()
     for _attempt in range(MAX_CONFLICT_RETRIES):
         concerts = load_concerts(store, todo, cache)
         decisions = locate_concerts(locator, concerts)
