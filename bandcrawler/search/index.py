@@ -75,12 +75,26 @@ class ConcertIndex:
             self.client.indices.update_aliases(actions=[_add(mine, self.alias)])
         return self._settle(mine)
 
-    def new_index(self) -> str:
-        """Create the next versioned index (not yet behind the alias), e.g. for a rebuild."""
+    def new_index(self, *, bulk_load: bool = False) -> str:
+        """Create the next versioned index (not yet behind the alias), e.g. for a rebuild.
+
+        `bulk_load` creates it without periodic refreshes (`refresh_interval: -1`), as a
+        bulk load wants; `end_bulk_load` restores the template's setting.
+        """
         self.put_template()
         versions = [int(m.group(1)) for name in self._versioned_indices()
                     if (m := self._name_re.match(name))]
-        return self._create(version=max(versions, default=0) + 1)
+        settings = {"index": {"refresh_interval": "-1"}} if bulk_load else None
+        return self._create(version=max(versions, default=0) + 1, settings=settings)
+
+    def end_bulk_load(self, index: str) -> None:
+        """Give `index` back the template's refresh interval (the default when it sets none)
+        and refresh it: its documents become searchable before it goes behind the alias."""
+        settings = self.template_body()["template"]["settings"]
+        restored = settings.get("refresh_interval", settings.get("index.refresh_interval"))
+        self.client.indices.put_settings(index=index,
+                                         settings={"index": {"refresh_interval": restored}})
+        self.refresh(index)
 
     def swap_alias(self, new_index: str) -> list[str]:
         """Point the alias at `new_index` in one atomic call, then delete the old indices.
@@ -120,10 +134,10 @@ class ConcertIndex:
 
     # -- helpers ---------------------------------------------------------------
 
-    def _create(self, version: int) -> str:
+    def _create(self, version: int, settings: dict[str, Any] | None = None) -> str:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         name = f"{self.alias}-v{version}-{stamp}-{secrets.token_hex(3)}"
-        self.client.indices.create(index=name)
+        self.client.indices.create(index=name, settings=settings)
         logger.info("Created index %s", name)
         return name
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from bandcrawler.domain.concert import Concert
@@ -17,6 +19,9 @@ from bandcrawler.store.repository import load_concert
 logger = logging.getLogger(__name__)
 
 REBUILD_CHUNK = 1000  # documents per bulk request in a rebuild
+# Bulk requests in flight in a rebuild. Two keep the server busy while the answer to one
+# travels back and the next is encoded; Elasticsearch indexes them in parallel.
+REBUILD_SENDERS = 2
 
 
 class ReadModelProjector:
@@ -99,33 +104,51 @@ class ReadModelProjector:
     def rebuild(self) -> tuple[str, int]:
         """Replay every event into a new versioned index, then swap the alias to it.
 
-        Concerts are folded one stream after another while a second thread sends the
-        previous bulk, so this process and Elasticsearch work at the same time rather than
-        in turn.
+        Concerts are folded one stream after another into chunks of REBUILD_CHUNK documents,
+        while REBUILD_SENDERS threads send the previous chunks: this process and
+        Elasticsearch work at the same time rather than in turn, and Elasticsearch always has
+        a request to work on. Each document is in one chunk only, and carries its version, so
+        the order in which the chunks arrive does not matter. The index takes no periodic
+        refresh until it is complete.
         """
         self.index.ensure()
         self._index_ready = True
-        target = self.index.new_index()
-        writer = BulkIndexer(self.client, target, max_docs=REBUILD_CHUNK, max_age_seconds=3600)
+        target = self.index.new_index(bulk_load=True)
         indexed: dict[str, int] = {}
+        known: dict[str, int] = {}  # the version the saga had as indexed, read meanwhile
+        lock = threading.Lock()
 
-        def send() -> None:
-            indexed.update(_complete(writer.flush()))
+        def send(chunk: list[tuple[str, int, dict]]) -> None:
+            writer = BulkIndexer(self.client, target, max_docs=len(chunk),
+                                 max_age_seconds=3600)
+            for doc_id, version, document in chunk:
+                writer.add(doc_id, version, document)
+            done = _complete(writer.flush())
+            with lock:
+                indexed.update(done)
 
-        with ThreadPoolExecutor(1, thread_name_prefix="bandcrawler-reindex") as sender:
-            sending: Future | None = None
+        with ThreadPoolExecutor(REBUILD_SENDERS, thread_name_prefix="bandcrawler-reindex"
+                                ) as sender:
+            sending: deque[Future] = deque()
+            chunk: list[tuple[str, int, dict]] = []
             for concert in every_concert(self.store.engine):
-                writer.add(concert.concert_id, concert.version, concert_document(concert))
-                if writer.pending() >= REBUILD_CHUNK:
-                    if sending is not None:
-                        sending.result()  # one bulk in flight: the buffer takes the next
-                    sending = sender.submit(send)
-            if sending is not None:
-                sending.result()
-            send()
-        self.index.refresh(target)
+                chunk.append((concert.concert_id, concert.version, concert_document(concert)))
+                if len(chunk) >= REBUILD_CHUNK:
+                    known.update(self.saga.indexed_versions([c[0] for c in chunk]))
+                    if len(sending) >= REBUILD_SENDERS:
+                        sending.popleft().result()  # every sender busy: wait for the oldest
+                    sending.append(sender.submit(send, chunk))
+                    chunk = []
+            if chunk:
+                known.update(self.saga.indexed_versions([c[0] for c in chunk]))
+                sending.append(sender.submit(send, chunk))
+            while sending:
+                sending.popleft().result()
+        self.index.end_bulk_load(target)
         self.index.swap_alias(target)
-        self.saga.report_indexed(indexed, {})
+        # The saga's versions only grow: a report at or below what it had changes nothing.
+        self.saga.report_indexed({concert_id: version for concert_id, version in indexed.items()
+                                  if known.get(concert_id, -1) < version}, {})
         return target, len(indexed)
 
 
