@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import functools
 import json
-import re
 import shutil
 import tempfile
 from importlib.resources import files
@@ -13,15 +12,11 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import orjson  # encodes and decodes the events' JSON several times faster than the json module
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 
 if TYPE_CHECKING:  # Alembic is imported only when the schema is not at HEAD_REVISION
     from alembic.script import ScriptDirectory
-
-try:  # orjson encodes and decodes the events' JSON several times faster than the json module
-    import orjson
-except ImportError:  # pragma: no cover - orjson not installed: the json module
-    orjson = None  # type: ignore[assignment]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = "bandcrawler.store.migrations"
@@ -37,7 +32,7 @@ _MIGRATION_LOCK_KEY = 0x62616E64
 def make_engine(url: str) -> Engine:
     """Create an engine for `url` and bring its schema up to the latest migration."""
     url = normalize_url(url)
-    codec = {"json_serializer": json_dumps, "json_deserializer": json_loads} if orjson else {}
+    codec = {"json_serializer": json_dumps, "json_deserializer": json_loads}
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
                                **codec)
@@ -63,17 +58,18 @@ def json_dumps(value: object) -> str:
 def json_loads(text: str | bytes) -> object:
     """The value of a JSON column: orjson's, or `json.loads`'s for what orjson rejects (NaN)
     or would read as a float (an integer beyond 64 bits: any run of 19 digits goes there)."""
-    long_number = _LONG_NUMBER_BYTES if isinstance(text, bytes) else _LONG_NUMBER
-    if long_number.search(text):  # type: ignore[arg-type]
-        return json.loads(text)
+    raw = text.encode() if isinstance(text, str) else text
+    # Digits to "0", then look for 19 of them: a fifth of the cost of a regular expression.
+    if _LONG_RUN in raw.translate(_DIGITS_TO_ZERO):
+        return json.loads(raw)
     try:
-        return orjson.loads(text)
+        return orjson.loads(raw)
     except ValueError:  # orjson.JSONDecodeError is one
-        return json.loads(text)
+        return json.loads(raw)
 
 
-_LONG_NUMBER = re.compile(r"\d{19}")
-_LONG_NUMBER_BYTES = re.compile(rb"\d{19}")
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_RUN = b"0" * 19
 
 
 def normalize_url(url: str) -> str:
