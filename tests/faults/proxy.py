@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import http.server
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from bandcrawler.devserver import QuietHandler, serving
 
 
 @dataclass
@@ -48,12 +48,11 @@ class Faults:
             return mode
 
 
-@contextlib.contextmanager
-def faulty_proxy(target: str, faults: Faults) -> Iterator[str]:
+def faulty_proxy(target: str, faults: Faults) -> contextlib.AbstractContextManager[str]:
     """Serve a proxy to `target` on a free port; yields its URL."""
     upstream = urlsplit(target)
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"
 
         def _handle(self):
@@ -97,14 +96,4 @@ def faulty_proxy(target: str, faults: Faults) -> Iterator[str]:
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle  # noqa: N815
 
-        def log_message(self, format, *args):  # noqa: A002
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serving(Handler)
