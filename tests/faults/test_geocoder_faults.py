@@ -63,17 +63,20 @@ class FakeNominatim:
         return max((sum(1 for u in self.times if t <= u < t + 1) for t in self.times), default=0)
 
 
+def nominatim_at(url: str, *, timeout: float, min_delay: float) -> dict[str, str]:
+    """The settings of a crawl that geocodes with the fake Nominatim at `url`."""
+    return {"BANDCRAWLER_GEOCODER": "nominatim",
+            "BANDCRAWLER_GEOCODER_OPTIONS": json.dumps(
+                {"domain": url.removeprefix("http://"), "scheme": "http", "timeout": timeout}),
+            "BANDCRAWLER_GEOCODER_MIN_DELAY": str(min_delay)}
+
+
 def test_a_failing_geocoder_leaves_steps_pending_with_reasons_and_resume_completes_them(
         tmp_path, es_url, generated_site, reference):
     geocoder = FakeNominatim()
     with handler_server(geocoder) as url:
         deployment = new_deployment(tmp_path, es_url)
-        deployment.env.update({
-            "BANDCRAWLER_GEOCODER": "nominatim",
-            "BANDCRAWLER_GEOCODER_OPTIONS": json.dumps(
-                {"domain": url.removeprefix("http://"), "scheme": "http", "timeout": 1}),
-            "BANDCRAWLER_GEOCODER_MIN_DELAY": str(MIN_DELAY),
-        })
+        deployment.env.update(nominatim_at(url, timeout=1, min_delay=MIN_DELAY))
         # One band (all of them with BANDCRAWLER_FAULTS_FULL=1): failures are not cached, so
         # each concert meets the slow, rate-limited geocoder.
         bands = generated_site.bands if FULL else generated_site.bands[:1]
@@ -162,13 +165,8 @@ def test_a_place_the_geocoder_does_not_know_waits_out_its_ttl_then_resume_comple
     unknown = {cid for cid in expected if reference["concerts"][cid]["venue_city"] == "Praha"}
     with handler_server(geocoder) as url:
         deployment = new_deployment(tmp_path, es_url)
-        deployment.env.update({
-            "BANDCRAWLER_GEOCODER": "nominatim",
-            "BANDCRAWLER_GEOCODER_OPTIONS": json.dumps(
-                {"domain": url.removeprefix("http://"), "scheme": "http", "timeout": 2}),
-            "BANDCRAWLER_GEOCODER_MIN_DELAY": "0.02",
-            "BANDCRAWLER_GEOCODER_MISS_TTL": "3600",
-        })
+        deployment.env.update(nominatim_at(url, timeout=2, min_delay=0.02))
+        deployment.env["BANDCRAWLER_GEOCODER_MISS_TTL"] = "3600"
         deployment.bandcrawler("band", "add", name, "--website", website)
         try:
             deployment.crawl("jsonld")
