@@ -86,10 +86,20 @@ class BulkIndexer:
             return len(self._buffer)
 
     def flush(self) -> FlushResult:
-        """Send the buffer (which is empty afterwards) and report what happened."""
+        """Send the buffer (which is empty afterwards), at most `max_docs` documents per bulk
+        request, and report what happened."""
         with self._lock:
             batch, self._buffer, self._oldest = self._buffer, {}, None
         result = FlushResult()
+        held = list(batch.items())
+        for start in range(0, len(held), self.max_docs):
+            self._send_with_retries(dict(held[start:start + self.max_docs]), result)
+        if result.failed:
+            logger.warning("Bulk to %s: %d document(s) failed", self.target, len(result.failed))
+        return result
+
+    def _send_with_retries(self, batch: dict[str, tuple[int, dict[str, Any]]],
+                           result: FlushResult) -> None:
         todo = batch
         retry: dict[str, str] = {}
         for attempt in range(self.max_retries + 1):
@@ -109,9 +119,6 @@ class BulkIndexer:
                 break
         else:
             result.failed.update(retry)
-        if result.failed:
-            logger.warning("Bulk to %s: %d document(s) failed", self.target, len(result.failed))
-        return result
 
     def discard(self, reason: str) -> FlushResult:
         """Empty the buffer without sending, reporting every document as failed for `reason`."""

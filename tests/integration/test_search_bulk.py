@@ -40,6 +40,24 @@ def test_flush_indexes_documents_with_the_stream_version(client, concert_index):
     assert doc["_source"]["band"] == "Radiohead"
 
 
+def test_a_flush_sends_at_most_max_docs_documents_per_bulk_request(client, concert_index):
+    requests: list[int] = []
+
+    class Counting(BulkIndexer):
+        def _send(self, todo, result):
+            requests.append(len(todo))
+            return super()._send(todo, result)
+
+    indexer = Counting(client, concert_index.alias, max_docs=2)
+    for n in range(5):
+        indexer.add(f"c{n}", 1, {"concert_id": f"c{n}"})
+
+    result = indexer.flush()
+
+    assert requests == [2, 2, 1]
+    assert result.indexed == {f"c{n}": 1 for n in range(5)}
+
+
 def test_a_stale_version_never_overwrites_a_newer_one(client, concert_index):
     indexer = BulkIndexer(client, concert_index.alias)
     indexer.add("c1", 3, {"title": "v3"})
