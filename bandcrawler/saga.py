@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bandcrawler.store.event_store import utc_now
 from bandcrawler.store.tables import saga
@@ -97,8 +98,14 @@ class SagaStore:
     def report_many(self, reports: Sequence[Report]) -> list[SagaState]:
         """`report` each, in order, in one transaction; a state that does not change is not
         written again (a re-crawl of unchanged pages writes nothing)."""
+        try:
+            return self._report_many(reports)
+        except IntegrityError:  # another writer inserted one of these rows first: update it
+            return self._report_many(reports)
+
+    def _report_many(self, reports: Sequence[Report]) -> list[SagaState]:
         with self.engine.begin() as conn:
-            rows = self._rows(conn, [r.concert_id for r in reports])
+            rows = self._rows(conn, [r.concert_id for r in reports], lock=True)
             before = {concert_id: dict(row) for concert_id, row in rows.items()}
             now = utc_now()  # one transaction, one time of report
             states = [self._merge(rows[r.concert_id], r, now) for r in reports]
@@ -129,15 +136,19 @@ class SagaStore:
                     for concert_id, row in self._rows(conn, concert_ids, known=True).items()}
 
     @staticmethod
-    def _rows(conn: Connection, concert_ids: Sequence[str], *, known: bool = False
-              ) -> dict[str, dict[str, Any]]:
+    def _rows(conn: Connection, concert_ids: Sequence[str], *, known: bool = False,
+              lock: bool = False) -> dict[str, dict[str, Any]]:
         """Saga rows by concert id, read in chunks; a fresh row for each unknown id, unless
-        `known` (then only those that exist)."""
-        wanted = list(dict.fromkeys(concert_ids))
+        `known` (then only those that exist). `lock`: the rows stay locked until the
+        transaction ends, taken in id order so that two writers never deadlock (PostgreSQL;
+        on SQLite every writing transaction is the only writer already)."""
+        wanted = sorted(set(concert_ids)) if lock else list(dict.fromkeys(concert_ids))
         rows: dict[str, dict[str, Any]] = {}
         for start in range(0, len(wanted), READ_CHUNK):
             query = select(saga.c.concert_id, *[c for c in saga.c if c.name != "concert_id"]
                            ).where(saga.c.concert_id.in_(wanted[start:start + READ_CHUNK]))
+            if lock and conn.dialect.name == "postgresql":
+                query = query.order_by(saga.c.concert_id).with_for_update()
             result = conn.execute(query)
             names = list(result.keys())
             rows.update((row[0], dict(zip(names, row, strict=True))) for row in result)

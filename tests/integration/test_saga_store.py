@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -154,3 +155,27 @@ def test_settled_are_the_concerts_complete_at_exactly_their_current_version(saga
     settled = sagas.settled({"done": 2, "moved-on": 3, "pending": 1, "unknown": 1})
 
     assert settled == {"done"}
+
+
+def test_two_writers_reporting_on_one_concert_at_once_lose_no_update(sagas):
+    """The pipeline and an index flush (or two scrapyd jobs) report at the same moment: each
+    report reads the row, merges and writes it back; neither may overwrite the other's."""
+    reports = 1000
+    sagas.report("c1", version=1, geocoded=True, persisted_version=0)
+
+    def pipeline():
+        for n in range(1, reports + 1):
+            sagas.report("c1", version=n, geocoded=True, persisted_version=n)
+
+    def index_flush():
+        for n in range(1, reports + 1):
+            sagas.report_indexed({"c1": n}, {})
+
+    with ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(pipeline), pool.submit(index_flush)]:
+            done.result()
+
+    final = sagas.get("c1")
+    assert (final.version, final.persisted_version, final.indexed_version) == (
+        reports, reports, reports)
+    assert final.complete
