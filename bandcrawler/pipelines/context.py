@@ -99,6 +99,16 @@ def step_outcomes(item: dict) -> dict[str, str | None]:
     return item.setdefault("steps", {})
 
 
+def mark_settled(item: dict) -> None:
+    """Nothing is left to do for the item's concert: the later steps pass it through."""
+    item["settled"] = True
+    step_outcomes(item).update(dict.fromkeys(("geocode", "persist", "index")))
+
+
+def is_settled(item: dict) -> bool:
+    return bool(item.get("settled"))
+
+
 class Batcher(Generic[A, R]):
     """Group commit for one pipeline step: `await batcher(arg)` gives `process([..., arg,
     ...])`'s result for `arg`. Calls that arrive while a batch is being processed wait and go

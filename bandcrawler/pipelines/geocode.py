@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bandcrawler.pipelines.context import Batcher, ContextPipeline, step_outcomes
+from bandcrawler.pipelines.context import Batcher, ContextPipeline, is_settled, step_outcomes
 from bandcrawler.services.concerts import (
     MAX_CONFLICT_RETRIES,
     Located,
@@ -24,7 +24,7 @@ class GeocodePipeline(ContextPipeline):
         self._geocode = Batcher(self._geocode_batch)
 
     async def process_item(self, item):
-        if item.get("settled"):  # nothing to do (see RecordPipeline)
+        if is_settled(item):  # nothing to do (see RecordPipeline)
             return item
         meta = {"source_url": item.get("source_url")}
         located = await self._geocode((item["concert_id"], meta))

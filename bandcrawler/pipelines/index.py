@@ -9,7 +9,7 @@ import logging
 
 from scrapy import signals
 
-from bandcrawler.pipelines.context import ContextPipeline, step_outcomes
+from bandcrawler.pipelines.context import ContextPipeline, is_settled, step_outcomes
 from bandcrawler.services.indexing import concerts_for_index
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ class IndexPipeline(ContextPipeline):
         crawler.signals.connect(self._start_ticker, signal=signals.spider_opened)
 
     async def process_item(self, item):
-        if item.get("settled"):  # nothing to do (see RecordPipeline)
+        if is_settled(item):  # nothing to do (see RecordPipeline)
             return item
         concert = await self._load(item["concert_id"])
         if concert is None:  # this version is in the index already

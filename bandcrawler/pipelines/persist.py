@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bandcrawler.pipelines.context import ContextPipeline, step_outcomes
+from bandcrawler.pipelines.context import ContextPipeline, is_settled, step_outcomes
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ class PersistPipeline(ContextPipeline):
         return [checkpoint] * len(concert_ids)
 
     async def process_item(self, item):
-        if item.get("settled"):  # nothing to do (see RecordPipeline)
+        if is_settled(item):  # nothing to do (see RecordPipeline)
             return item
         try:
             await self._catch_up(item["concert_id"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bandcrawler.pipelines.context import ContextPipeline, step_outcomes
+from bandcrawler.pipelines.context import ContextPipeline, is_settled, step_outcomes
 from bandcrawler.saga import Report
 
 
@@ -12,7 +12,7 @@ class SagaPipeline(ContextPipeline):
         self._report = self.context.batcher("db", self.app.saga.report_many)
 
     async def process_item(self, item):
-        if item.get("settled"):  # complete at this version already (see RecordPipeline)
+        if is_settled(item):  # complete at this version already (see RecordPipeline)
             self.context.count("bandcrawler/saga/complete")
             return item
         steps = step_outcomes(item)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
@@ -43,6 +43,9 @@ class Recorded:
     version: int
     appended: int
     concert: Concert
+    # Nothing new, and the concert's every step is done at this version (see
+    # `record_crawled_listings`): nothing is left to do for it.
+    settled: bool = False
 
 
 class Locator(Protocol):
@@ -84,6 +87,22 @@ def record_listings(store: EventStore, batch: Sequence[tuple[Listing, dict[str, 
         except ConcurrencyError as exc:
             logger.debug("Retrying after a concurrent append: %s", exc)
     raise ConcurrencyError(concert_stream(listing_keys(batch[0][0])[-1]), -1)
+
+
+class Settlements(Protocol):
+    def settled(self, versions: dict[str, int]) -> set[str]: ...
+
+
+def record_crawled_listings(store: EventStore, saga: Settlements,
+                            batch: Sequence[tuple[Listing, dict[str, Any]]],
+                            cache: ConcertCache | None = None) -> list[Recorded]:
+    """`record_listings`, telling which listings are settled: already recorded, for a concert
+    whose saga is complete at its current version (one saga query for the batch), so that a
+    re-crawl of unchanged sources does no later step for them."""
+    recorded = record_listings(store, batch, cache)
+    unchanged = {r.concert_id: r.version for r in recorded if not r.appended}
+    settled = saga.settled(unchanged) if unchanged else set()
+    return [replace(r, settled=True) if r.concert_id in settled else r for r in recorded]
 
 
 def _record(store: EventStore, conn: Connection, batch: Sequence[tuple[Listing, dict[str, Any]]],

@@ -143,8 +143,7 @@ class EventStore:
 
     @staticmethod
     def stream_version(conn: Connection, stream_id: str) -> int:
-        query = select(func.max(events.c.version)).where(events.c.stream_id == stream_id)
-        return conn.execute(query).scalar() or 0
+        return stream_versions(conn, [stream_id]).get(stream_id, 0)
 
     def read_stream(self, stream_id: str, *, up_to_position: int | None = None,
                     conn: Connection | None = None) -> list[StoredEvent]:
