@@ -12,9 +12,8 @@ from bandcrawler.domain.view import concert_document
 from bandcrawler.saga import SagaStore
 from bandcrawler.search.bulk import BulkIndexer, FlushResult
 from bandcrawler.search.index import ConcertIndex
-from bandcrawler.services.streams import every_concert
 from bandcrawler.store.event_store import EventStore
-from bandcrawler.store.repository import load_concert
+from bandcrawler.store.repository import every_concert, load_concert
 
 logger = logging.getLogger(__name__)
 
@@ -131,17 +130,20 @@ class ReadModelProjector:
                                 ) as sender:
             sending: deque[Future] = deque()
             chunk: list[tuple[str, int, dict]] = []
+
+            def submit(full: list[tuple[str, int, dict]]) -> None:
+                known.update(self.saga.indexed_versions([c[0] for c in full]))
+                if len(sending) >= REBUILD_SENDERS:
+                    sending.popleft().result()  # every sender busy: wait for the oldest
+                sending.append(sender.submit(send, full))
+
             for concert in every_concert(self.store.engine):
                 chunk.append((concert.concert_id, concert.version, concert_document(concert)))
                 if len(chunk) >= REBUILD_CHUNK:
-                    known.update(self.saga.indexed_versions([c[0] for c in chunk]))
-                    if len(sending) >= REBUILD_SENDERS:
-                        sending.popleft().result()  # every sender busy: wait for the oldest
-                    sending.append(sender.submit(send, chunk))
+                    submit(chunk)
                     chunk = []
             if chunk:
-                known.update(self.saga.indexed_versions([c[0] for c in chunk]))
-                sending.append(sender.submit(send, chunk))
+                submit(chunk)
             while sending:
                 sending.popleft().result()
         self.index.end_bulk_load(target)

@@ -7,24 +7,23 @@ per batch (`EventStore.append_many`, `remember_keys_many`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, select, tuple_
+from sqlalchemy import Connection, select
 
 from bandcrawler.domain.concert import Concert
-from bandcrawler.domain.events import DomainEvent, event_from
+from bandcrawler.domain.events import DomainEvent
 from bandcrawler.domain.identity import concert_stream
 from bandcrawler.store.event_store import CHUNK, EventStore
 from bandcrawler.store.repository import (
-    FOLDED,
     ConcertCache,
     read_concerts,
     to_new_events,
 )
-from bandcrawler.store.tables import concert_keys, events
+from bandcrawler.store.tables import concert_keys
 
-__all__ = ["ConcertCache", "Decided", "append_decided", "every_concert", "fold_decided",
+__all__ = ["ConcertCache", "Decided", "append_decided", "fold_decided",
            "known_concert_ids", "read_concerts"]
 
 
@@ -47,34 +46,6 @@ def known_concert_ids(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
             concert_keys.c.key.in_(part))
         found.update(conn.execute(query).all())
     return found
-
-
-def every_concert(engine: Engine, batch_size: int = 5000) -> Iterator[Concert]:
-    """The current state of every concert, one after another: the events are read in stream
-    order (the (stream, version) index), so each concert is complete as soon as the next
-    one starts and only one is held at a time."""
-    # The concert streams, as an index range: "concert-" up to "concert." ('-' + 1 = '.').
-    where = [events.c.stream_id >= "concert-", events.c.stream_id < "concert."]
-    after: tuple[str, int] | None = None
-    concert: Concert | None = None
-    while True:
-        query = select(*FOLDED).where(*where)
-        if after is not None:
-            query = query.where(tuple_(events.c.stream_id, events.c.version) > after)
-        query = query.order_by(events.c.stream_id, events.c.version).limit(batch_size)
-        with engine.connect() as conn:
-            rows = conn.execute(query).all()
-        for stream_id, version, kind, data in rows:
-            if concert is None or stream_id != concert_stream(concert.concert_id):
-                if concert is not None:
-                    yield concert
-                concert = Concert(stream_id.removeprefix("concert-"))
-            concert.apply(event_from(kind, data), version)
-        if len(rows) < batch_size:
-            break
-        after = (rows[-1].stream_id, rows[-1].version)
-    if concert is not None:
-        yield concert
 
 
 def append_decided(store: EventStore, conn: Connection, decided: Sequence[Decided]) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select, tuple_
 
 from bandcrawler.domain.band import Band
 from bandcrawler.domain.concert import Concert
@@ -141,3 +141,31 @@ def read_concerts(conn: Connection, concert_ids: Iterable[str],
         cache.put(read.values(), owned=read_only)
     found.update(read)
     return {concert_id: found[concert_id] for concert_id in wanted}
+
+
+def every_concert(engine: Engine, batch_size: int = 5000) -> Iterator[Concert]:
+    """The current state of every concert, one after another: the events are read in stream
+    order (the (stream, version) index), so each concert is complete as soon as the next
+    one starts and only one is held at a time."""
+    # The concert streams, as an index range: "concert-" up to "concert." ('-' + 1 = '.').
+    where = [events.c.stream_id >= "concert-", events.c.stream_id < "concert."]
+    after: tuple[str, int] | None = None
+    concert: Concert | None = None
+    while True:
+        query = select(*FOLDED).where(*where)
+        if after is not None:
+            query = query.where(tuple_(events.c.stream_id, events.c.version) > after)
+        query = query.order_by(events.c.stream_id, events.c.version).limit(batch_size)
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+        for stream_id, version, kind, data in rows:
+            if concert is None or stream_id != concert_stream(concert.concert_id):
+                if concert is not None:
+                    yield concert
+                concert = Concert(stream_id.removeprefix("concert-"))
+            concert.apply(event_from(kind, data), version)
+        if len(rows) < batch_size:
+            break
+        after = (rows[-1].stream_id, rows[-1].version)
+    if concert is not None:
+        yield concert
