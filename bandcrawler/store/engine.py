@@ -7,13 +7,25 @@ import functools
 import json
 import shutil
 import tempfile
+from collections.abc import Sequence
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson  # encodes and decodes the events' JSON several times faster than the json module
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Engine,
+    Select,
+    String,
+    create_engine,
+    event,
+    inspect,
+    text,
+    type_coerce,
+)
 
 if TYPE_CHECKING:  # Alembic is imported only when the schema is not at HEAD_REVISION
     from alembic.script import ScriptDirectory
@@ -48,7 +60,8 @@ def make_engine(url: str) -> Engine:
 
 def json_dumps(value: object) -> str:
     """JSON columns' text: orjson's (compact, UTF-8), the same values as `json.dumps`; what
-    orjson declines (an integer beyond 64 bits, a float NaN) goes to `json.dumps` as before."""
+    orjson declines (an integer beyond 64 bits) goes to `json.dumps`. A float NaN or
+    infinity is written as null, as orjson writes it (validation keeps them out of events)."""
     try:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:  # orjson.JSONEncodeError is one
@@ -57,10 +70,9 @@ def json_dumps(value: object) -> str:
 
 def json_loads(text: str | bytes) -> object:
     """The value of a JSON column: orjson's, or `json.loads`'s for what orjson rejects (NaN)
-    or would read as a float (an integer beyond 64 bits: any run of 19 digits goes there)."""
+    or would read as a float (an integer beyond 64 bits)."""
     raw = text.encode() if isinstance(text, str) else text
-    # Digits to "0", then look for 19 of them: a fifth of the cost of a regular expression.
-    if _LONG_RUN in raw.translate(_DIGITS_TO_ZERO):
+    if _may_hold_long_integer(raw):
         return json.loads(raw)
     try:
         return orjson.loads(raw)
@@ -68,8 +80,54 @@ def json_loads(text: str | bytes) -> object:
         return json.loads(raw)
 
 
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_RUN = b"0" * 19
+def json_loads_many(texts: Sequence[str]) -> list[object]:
+    """The values of many JSON texts, decoded by one orjson call over them as one array
+    (the cost of a call is most of the cost of decoding a small value); each on its own
+    (`json_loads`) when the array holds what orjson would not read exactly, or does not
+    hold exactly one value per text."""
+    if not texts:
+        return []
+    raw = ("[" + ",".join(texts) + "]").encode()
+    if not _may_hold_long_integer(raw):
+        try:
+            values = orjson.loads(raw)
+        except ValueError:
+            values = None
+        if values is not None and len(values) == len(texts):
+            return values
+    return [json_loads(text) for text in texts]
+
+
+def _may_hold_long_integer(raw: bytes) -> bool:
+    """Whether a number of 20 digits or more (19 after a "-") may begin somewhere in `raw`:
+    orjson reads one beyond 64 bits as a float. One C pass turns digits and "-" into "0"
+    and what may precede a number into ","; a run of digits inside a string (an id) seldom
+    follows one of those, and when it does the text is only decoded the slower way."""
+    return _LONG_NUMBER in (b"," + raw).translate(_NUMBER_CHARS)
+
+
+_NUMBER_CHARS = bytes.maketrans(b"-0123456789,:[ \t\r\n", b"0" * 11 + b"," * 7)
+_LONG_NUMBER = b"," + b"0" * 20
+
+
+def fetch_decoded(conn: Connection, query: Select) -> list[tuple]:
+    """The rows of `query` as tuples, its JSON columns decoded. On SQLite they are selected
+    as their text and all of a result's values decoded at once (`json_loads_many`), not one
+    by one through the JSON type's result processing; other drivers decode JSON as they
+    read it."""
+    columns = list(query.selected_columns)
+    at = [i for i, column in enumerate(columns) if isinstance(column.type, JSON)]
+    if conn.dialect.name != "sqlite" or not at:
+        return [tuple(row) for row in conn.execute(query)]
+    as_text = [type_coerce(c, String) if i in at else c for i, c in enumerate(columns)]
+    rows = conn.execute(query.with_only_columns(*as_text)).all()
+    if not rows:
+        return []
+    by_column: list[Sequence[object]] = list(zip(*rows, strict=True))
+    values = json_loads_many([row[i] for row in rows for i in at])
+    for k, i in enumerate(at):
+        by_column[i] = values[k::len(at)]
+    return list(zip(*by_column, strict=True))
 
 
 def normalize_url(url: str) -> str:

@@ -13,6 +13,7 @@ from bandcrawler.domain.band import Band
 from bandcrawler.domain.concert import Concert
 from bandcrawler.domain.events import DomainEvent, event_from
 from bandcrawler.domain.identity import band_stream, concert_stream
+from bandcrawler.store.engine import fetch_decoded
 from bandcrawler.store.event_store import (
     CHUNK,
     EventStore,
@@ -135,7 +136,7 @@ def read_concerts(conn: Connection, concert_ids: Iterable[str],
         if up_to_position is not None:
             query = query.where(events.c.position <= up_to_position)
         query = query.order_by(events.c.stream_id, events.c.version)
-        for stream_id, version, kind, data in conn.execute(query):
+        for stream_id, version, kind, data in fetch_decoded(conn, query):
             read[stream_id.removeprefix("concert-")].apply(event_from(kind, data), version)
     if cache is not None and up_to_position is None:
         cache.put(read.values(), owned=read_only)
@@ -157,7 +158,7 @@ def every_concert(engine: Engine, batch_size: int = 5000) -> Iterator[Concert]:
             query = query.where(tuple_(events.c.stream_id, events.c.version) > after)
         query = query.order_by(events.c.stream_id, events.c.version).limit(batch_size)
         with engine.connect() as conn:
-            rows = conn.execute(query).all()
+            rows = fetch_decoded(conn, query)
         for stream_id, version, kind, data in rows:
             if concert is None or stream_id != concert_stream(concert.concert_id):
                 if concert is not None:
@@ -166,6 +167,6 @@ def every_concert(engine: Engine, batch_size: int = 5000) -> Iterator[Concert]:
             concert.apply(event_from(kind, data), version)
         if len(rows) < batch_size:
             break
-        after = (rows[-1].stream_id, rows[-1].version)
+        after = rows[-1][:2]  # (stream id, version)
     if concert is not None:
         yield concert

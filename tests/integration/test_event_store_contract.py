@@ -71,6 +71,25 @@ class EventStoreContract:
         assert read.meta == {"source_url": "é"}
         assert json.loads(text) == {**data, "tuple": [1, 2]}
 
+    def test_a_read_keeps_every_event_exact_beside_ones_only_the_json_module_reads(self, store):
+        # Reads decode many events at once; values orjson would not read exactly (integers
+        # beyond 64 bits) and digit runs that merely look like them must not shift or
+        # change any event of the batch.
+        datas = [{"n": 1}, {"big": 2**64}, {"text": "tickets, 123456789012345678901234"},
+                 {"neg": -(2**63) - 1}, {"list": [2**65, 1.5, "x"]}, {"edge": 2**64 - 1},
+                 {"id": "concert-00000000000000000000000001"}, {"n": 8}]
+        store.append_now("concert-a", [NewEvent("Happened", d, {"i": i})
+                                       for i, d in enumerate(datas)], 0)
+        store.append_now("concert-b", new(3), 0)
+
+        read = list(store.read_all(batch_size=5))
+
+        assert [e.data for e in read[:8]] == datas
+        assert [e.meta for e in read[:8]] == [{"i": i} for i in range(8)]
+        assert [e.data["n"] for e in read[8:]] == [1, 2, 3]
+        assert [e.data for e in store.read_stream("concert-a")] == datas
+        assert type(read[1].data["big"]) is int
+
     def test_appends_continue_the_stream_at_the_expected_version(self, store):
         store.append_now("concert-a", new(2), 0)
         store.append_now("concert-a", new(1), 2)
