@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bandcrawler.store.event_store import utc_now
@@ -123,17 +123,26 @@ class SagaStore:
     def settled(self, versions: dict[str, int]) -> set[str]:
         """Of these concerts (id -> current version), those whose every step is done at
         exactly that version: nothing is left to do for them."""
-        with self.engine.connect() as conn:
-            rows = self._rows(conn, list(versions), known=True)
-        return {concert_id for concert_id, row in rows.items()
-                if row["pending_step"] is None and row["version"] == versions[concert_id]
-                and row["persisted_version"] == row["indexed_version"] == row["version"]}
+        done = self._known(versions, saga.c.version, where=(
+            saga.c.pending_step.is_(None), saga.c.persisted_version == saga.c.version,
+            saga.c.indexed_version == saga.c.version))
+        return {concert_id for concert_id, version in done if version == versions[concert_id]}
 
     def indexed_versions(self, concert_ids: Sequence[str]) -> dict[str, int]:
         """The version in the index of each concert the saga knows of."""
+        return dict(self._known(concert_ids, saga.c.indexed_version))
+
+    def _known(self, concert_ids: Iterable[str], *columns: ColumnElement,
+               where: Sequence[ColumnElement[bool]] = ()) -> list[tuple]:
+        """(concert id, *columns) of the rows of these concerts that match `where`, read
+        in chunks: only the columns asked for (the pipeline asks for every batch)."""
+        wanted = list(dict.fromkeys(concert_ids))
+        found: list[tuple] = []
         with self.engine.connect() as conn:
-            return {concert_id: row["indexed_version"]
-                    for concert_id, row in self._rows(conn, concert_ids, known=True).items()}
+            for start in range(0, len(wanted), READ_CHUNK):
+                found.extend(conn.execute(select(saga.c.concert_id, *columns).where(
+                    saga.c.concert_id.in_(wanted[start:start + READ_CHUNK]), *where)).all())
+        return found
 
     @staticmethod
     def _rows(conn: Connection, concert_ids: Sequence[str], *, known: bool = False,

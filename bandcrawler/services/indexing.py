@@ -17,9 +17,10 @@ def concert_for_index(store: EventStore, saga: SagaStore, concert_id: str) -> Co
 
 def concerts_for_index(store: EventStore, saga: SagaStore, concert_ids: Sequence[str],
                        cache: ConcertCache | None = None) -> list[Concert | None]:
-    """`concert_for_index` for each id, read at once."""
+    """`concert_for_index` for each id, read at once. The states are only read (documents
+    are built from them), so they may be the cache's own."""
     indexed = saga.indexed_versions(concert_ids)
     with store.engine.connect() as conn:
-        concerts = read_concerts(conn, concert_ids, cache)
+        concerts = read_concerts(conn, concert_ids, cache, read_only=True)
     return [None if concert_id in indexed and indexed[concert_id] >= concerts[concert_id].version
             else concerts[concert_id] for concert_id in concert_ids]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
+import gc
 import json
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -124,10 +126,25 @@ def fetch_decoded(conn: Connection, query: Select) -> list[tuple]:
     if not rows:
         return []
     by_column: list[Sequence[object]] = list(zip(*rows, strict=True))
-    values = json_loads_many([row[i] for row in rows for i in at])
+    with _cyclic_gc_paused():
+        values = json_loads_many([row[i] for row in rows for i in at])
     for k, i in enumerate(at):
         by_column[i] = values[k::len(at)]
     return list(zip(*by_column, strict=True))
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Decoded JSON holds no reference cycles, but making thousands of its dicts and lists
+    sets off collections, which in a process with a large heap walk all of it: decoding
+    with the collector paused read events twice as fast in a 2-million-object process."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def normalize_url(url: str) -> str:
