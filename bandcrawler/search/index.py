@@ -97,7 +97,9 @@ class ConcertIndex:
         self.refresh(index)
 
     def swap_alias(self, new_index: str) -> list[str]:
-        """Point the alias at `new_index` in one atomic call, then delete the old indices.
+        """Point the alias at `new_index` and delete the indices it pointed at, in one atomic
+        call (`remove_index`): readers never see the alias without an index, and a crash
+        cannot leave an old index behind.
 
         Returns the names of the deleted indices.
         """
@@ -105,10 +107,10 @@ class ConcertIndex:
         if not self._name_re.match(new_index):
             raise ValueError(f"{new_index!r} is not a versioned index of alias {self.alias!r}")
         old = sorted(set(self._alias_indices()) - {new_index})
-        actions = [_remove(name, self.alias) for name in old] + [_add(new_index, self.alias)]
-        self.client.indices.update_aliases(actions=actions)
-        logger.info("Alias %s now points at %s (was %s)", self.alias, new_index, old or "nothing")
-        self._delete(old)
+        actions = [{"remove_index": {"index": name}} for name in old]
+        self.client.indices.update_aliases(actions=[*actions, _add(new_index, self.alias)])
+        logger.info("Alias %s now points at %s; deleted %s", self.alias, new_index,
+                    old or "nothing")
         return old
 
     def current_index(self) -> str | None:
