@@ -21,6 +21,9 @@ class IndexPipeline(ContextPipeline):
     def __init__(self, crawler):
         super().__init__(crawler)
         self._ticker: asyncio.Task | None = None
+        # Whether this crawl gave the read model anything: one that did not (a re-crawl of
+        # unchanged sources) never builds the Elasticsearch client, nor refreshes at close.
+        self._added = False
         self._load = self.context.batcher("db", functools.partial(
             concerts_for_index, self.app.store, self.app.saga, cache=self.context.concerts))
         crawler.signals.connect(self._start_ticker, signal=signals.spider_opened)
@@ -33,6 +36,7 @@ class IndexPipeline(ContextPipeline):
             step_outcomes(item)["index"] = None
             return item
         self.app.read_model.add(concert)
+        self._added = True
         step_outcomes(item)["index"] = "buffered"
         if self.app.read_model.due():
             await self._flush()
@@ -43,7 +47,8 @@ class IndexPipeline(ContextPipeline):
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
-        await self._flush(refresh=True)
+        if self._added:
+            await self._flush(refresh=True)
 
     def _start_ticker(self, spider):
         self._ticker = asyncio.get_running_loop().create_task(self._flush_when_old())
@@ -51,7 +56,7 @@ class IndexPipeline(ContextPipeline):
     async def _flush_when_old(self):
         while True:
             await asyncio.sleep(AGE_CHECK_SECONDS)
-            if self.app.read_model.due():
+            if self._added and self.app.read_model.due():
                 await self._flush()
 
     async def _flush(self, refresh: bool = False):
