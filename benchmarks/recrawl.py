@@ -51,6 +51,8 @@ def main() -> None:
         "events appended by each re-crawl": appended,
         "re-crawl stat bandcrawler/events/appended": [
             int(r.stats.get("bandcrawler/events/appended", 0)) for r in again],
+        "re-crawl stat bandcrawler/concerts/settled": [
+            int(r.stats.get("bandcrawler/concerts/settled", 0)) for r in again],
     }
     report.targets = [Target("events_appended", max(appended), "<=", 0),
                       Target("wall_ratio", again_wall / bare_wall, "<=", 1.1)]

@@ -237,7 +237,7 @@ class CrawlRun:
         return self.stats.get("elapsed_time_seconds", self.wall_seconds)
 
 
-_STAT = re.compile(r"^\s*'([^']+)': (\d+(?:\.\d+)?),?$", re.M)
+_STAT = re.compile(r"^[\s{]*'([^']+)': (\d+(?:\.\d+)?)[,}]?$", re.M)  # pprint's lines
 
 
 def run_crawl(command: list[str], env: dict[str, str], log: Path) -> CrawlRun:
