@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import JSON, Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+
+from bandcrawler.store.engine import json_dumps
 
 
 def _insert(conn: Connection, table: Table):
@@ -22,7 +25,7 @@ def insert_or_ignore_many(conn: Connection, table: Table, rows: Sequence[dict[st
                           ) -> None:
     """Insert the rows whose key is not taken yet; one statement (executemany)."""
     if rows:
-        conn.execute(_insert(conn, table).on_conflict_do_nothing(), list(rows))
+        _execute_many(conn, _insert(conn, table).on_conflict_do_nothing(), rows)
 
 
 def upsert(conn: Connection, table: Table, row: dict[str, Any], keys: Sequence[str]) -> None:
@@ -37,5 +40,23 @@ def upsert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
         return
     statement = _insert(conn, table)
     changes = {name: statement.excluded[name] for name in rows[0] if name not in keys}
-    conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes),
-                 list(rows))
+    _execute_many(conn, statement.on_conflict_do_update(index_elements=list(keys), set_=changes),
+                  rows)
+
+
+def _execute_many(conn: Connection, statement: Insert, rows: Sequence[dict[str, Any]]) -> None:
+    """One executemany. On SQLite the rows go to the driver as tuples, their JSON encoded as
+    the JSON columns encode it: SQLAlchemy's per-row parameter processing costs more than
+    the row (as for the event store's INSERT). Elsewhere, or when the statement needs a
+    value the rows do not give (a column default), SQLAlchemy's executemany."""
+    if conn.dialect.name == "sqlite":
+        compiled = statement.compile(dialect=conn.dialect, column_keys=list(rows[0]))
+        order = compiled.positiontup or []
+        if all(name in rows[0] for name in order):
+            table = statement.table
+            encoded = {c.name for c in table.columns if isinstance(c.type, JSON)}
+            conn.exec_driver_sql(str(compiled), [
+                tuple(json_dumps(row[name]) if name in encoded else row[name] for name in order)
+                for row in rows])
+            return
+    conn.execute(statement, list(rows))
