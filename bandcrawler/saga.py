@@ -105,7 +105,7 @@ class SagaStore:
 
     def _report_many(self, reports: Sequence[Report]) -> list[SagaState]:
         with self.engine.begin() as conn:
-            rows = self._rows(conn, [r.concert_id for r in reports], lock=True)
+            rows = self._rows_for_update(conn, [r.concert_id for r in reports])
             before = {concert_id: dict(row) for concert_id, row in rows.items()}
             now = utc_now()  # one transaction, one time of report
             states = [self._merge(rows[r.concert_id], r, now) for r in reports]
@@ -145,29 +145,27 @@ class SagaStore:
         return found
 
     @staticmethod
-    def _rows(conn: Connection, concert_ids: Sequence[str], *, known: bool = False,
-              lock: bool = False) -> dict[str, dict[str, Any]]:
-        """Saga rows by concert id, read in chunks; a fresh row for each unknown id, unless
-        `known` (then only those that exist). `lock`: the rows stay locked until the
-        transaction ends, taken in id order so that two writers never deadlock (PostgreSQL;
-        on SQLite every writing transaction is the only writer already)."""
-        wanted = sorted(set(concert_ids)) if lock else list(dict.fromkeys(concert_ids))
+    def _rows_for_update(conn: Connection, concert_ids: Sequence[str]
+                         ) -> dict[str, dict[str, Any]]:
+        """Saga rows by concert id, read in chunks, a fresh row for each unknown id. The rows
+        stay locked until the transaction ends, taken in id order so that two writers never
+        deadlock (PostgreSQL; on SQLite every writing transaction is the only writer
+        already)."""
+        wanted = sorted(set(concert_ids))
         rows: dict[str, dict[str, Any]] = {}
         for start in range(0, len(wanted), READ_CHUNK):
             query = select(saga.c.concert_id, *[c for c in saga.c if c.name != "concert_id"]
                            ).where(saga.c.concert_id.in_(wanted[start:start + READ_CHUNK]))
-            if lock and conn.dialect.name == "postgresql":
+            if conn.dialect.name == "postgresql":
                 query = query.order_by(saga.c.concert_id).with_for_update()
             result = conn.execute(query)
             names = list(result.keys())
             rows.update((row[0], dict(zip(names, row, strict=True))) for row in result)
-        if not known:
-            for concert_id in wanted:
-                rows.setdefault(concert_id, {
-                    "concert_id": concert_id, "version": 0, "geocoded": False,
-                    "persisted_version": 0, "indexed_version": 0, "pending_step": None,
-                    "attempts": 0, "last_error": None, "next_retry_at": None,
-                    "updated_at": None})
+        for concert_id in wanted:
+            rows.setdefault(concert_id, {
+                "concert_id": concert_id, "version": 0, "geocoded": False,
+                "persisted_version": 0, "indexed_version": 0, "pending_step": None,
+                "attempts": 0, "last_error": None, "next_retry_at": None, "updated_at": None})
         return rows
 
     @staticmethod
