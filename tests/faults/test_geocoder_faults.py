@@ -104,10 +104,13 @@ def test_a_failing_geocoder_leaves_steps_pending_with_reasons_and_resume_complet
             final = snapshot(deployment)
             assert set(final["concerts"]) == expected
             assert all(d["location"] for _, d in final["documents"].values())
-            # Limited to one request per MIN_DELAY (one more for a window's edges).
+            # The limiter spaces the calls it sends by MIN_DELAY; they are counted where they
+            # arrive: one more for a window's edges, one more for a request that arrives
+            # late, close to the next (seen on loaded machines). Without the limiter this
+            # local server answers hundreds a second.
             FIGURES["requests"] = len(geocoder.times)
             FIGURES["busiest second"] = geocoder.busiest_second()
-            assert geocoder.busiest_second() <= 1 / MIN_DELAY + 1, geocoder.busiest_second()
+            assert geocoder.busiest_second() <= 1 / MIN_DELAY + 2, geocoder.busiest_second()
         finally:
             drop_index(deployment)
 
