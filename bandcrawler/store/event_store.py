@@ -7,16 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bandcrawler.faults import kill_point
-from bandcrawler.store.engine import fetch_decoded, json_dumps
+from bandcrawler.store.engine import fetch_decoded
 from bandcrawler.store.tables import events
-
-# SQLite's INSERT of a batch, handed to the driver as it is (see `_insert_rows`).
-_SQLITE_INSERT = ("INSERT INTO events (position, stream_id, version, type, data, meta, "
-                  "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+from bandcrawler.store.upsert import insert_many
 
 
 class ConcurrencyError(Exception):
@@ -70,22 +67,6 @@ def lock_for_append(conn: Connection) -> None:
         conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
 
 
-def _insert_rows(conn: Connection, stored: list[StoredEvent]) -> None:
-    """One executemany INSERT. On SQLite the rows go to the driver as they are, the JSON
-    encoded as the JSON columns encode it: SQLAlchemy's per-row parameter processing was a
-    third of an append's cost there. Other databases get SQLAlchemy's statement (PostgreSQL
-    needs its JSON parameters typed)."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(_SQLITE_INSERT, [
-            (e.position, e.stream_id, e.version, e.type, json_dumps(e.data), json_dumps(e.meta),
-             e.recorded_at) for e in stored])
-    else:
-        conn.execute(insert(events), [
-            {"position": e.position, "stream_id": e.stream_id, "version": e.version,
-             "type": e.type, "data": e.data, "meta": e.meta, "recorded_at": e.recorded_at}
-            for e in stored])
-
-
 class EventStore:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -129,7 +110,7 @@ class EventStore:
         if stored:
             try:
                 with conn.begin_nested():  # a failed insert leaves the caller's work intact
-                    _insert_rows(conn, stored)
+                    insert_many(conn, events, [e._asdict() for e in stored])
             except IntegrityError as exc:
                 raise ConcurrencyError(appends[0][0], appends[0][2]) from exc
         for _ in appends:  # one pass per append, as the fault suite counts them

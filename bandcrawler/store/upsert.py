@@ -1,9 +1,12 @@
-"""Portable upserts for the dialects the store runs on (SQLite, PostgreSQL)."""
+"""Batch inserts and upserts for the dialects the store runs on (SQLite, PostgreSQL): one
+executemany each."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from typing import Any
+from operator import itemgetter
+from typing import Any, Literal
 
 from sqlalchemy import JSON, Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -11,10 +14,12 @@ from sqlalchemy.sql.dml import Insert
 
 from bandcrawler.store.engine import json_dumps
 
+OnConflict = Literal["raise", "ignore", "update"]
 
-def _insert(conn: Connection, table: Table):
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+
+def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the rows; a key already taken raises IntegrityError."""
+    _execute_many(conn, table, rows, "raise")
 
 
 def insert_or_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> None:
@@ -23,9 +28,8 @@ def insert_or_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> Non
 
 def insert_or_ignore_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
                           ) -> None:
-    """Insert the rows whose key is not taken yet; one statement (executemany)."""
-    if rows:
-        _execute_many(conn, _insert(conn, table).on_conflict_do_nothing(), rows)
+    """Insert the rows whose key is not taken yet."""
+    _execute_many(conn, table, rows, "ignore")
 
 
 def upsert(conn: Connection, table: Table, row: dict[str, Any], keys: Sequence[str]) -> None:
@@ -34,29 +38,60 @@ def upsert(conn: Connection, table: Table, row: dict[str, Any], keys: Sequence[s
 
 def upsert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
                 keys: Sequence[str]) -> None:
-    """Insert the rows, or update those whose `keys` exist; one statement (executemany).
-    Every row has the same columns: those of the first."""
+    """Insert the rows, or update those whose `keys` exist."""
+    _execute_many(conn, table, rows, "update", tuple(keys))
+
+
+def _execute_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
+                  on_conflict: OnConflict, keys: tuple[str, ...] = ()) -> None:
+    """One executemany; every row has the columns of the first. On SQLite the rows go to
+    the driver as tuples, their JSON encoded as the JSON columns encode it: SQLAlchemy's
+    per-row parameter processing cost more than the row (a third of an event append).
+    Elsewhere, or when the statement needs a value the rows do not give (a column
+    default), SQLAlchemy's executemany."""
     if not rows:
         return
-    statement = _insert(conn, table)
-    changes = {name: statement.excluded[name] for name in rows[0] if name not in keys}
-    _execute_many(conn, statement.on_conflict_do_update(index_elements=list(keys), set_=changes),
-                  rows)
-
-
-def _execute_many(conn: Connection, statement: Insert, rows: Sequence[dict[str, Any]]) -> None:
-    """One executemany. On SQLite the rows go to the driver as tuples, their JSON encoded as
-    the JSON columns encode it: SQLAlchemy's per-row parameter processing costs more than
-    the row (as for the event store's INSERT). Elsewhere, or when the statement needs a
-    value the rows do not give (a column default), SQLAlchemy's executemany."""
+    columns = tuple(rows[0])
     if conn.dialect.name == "sqlite":
-        compiled = statement.compile(dialect=conn.dialect, column_keys=list(rows[0]))
-        order = compiled.positiontup or []
-        if all(name in rows[0] for name in order):
-            table = statement.table
-            encoded = {c.name for c in table.columns if isinstance(c.type, JSON)}
-            conn.exec_driver_sql(str(compiled), [
-                tuple(json_dumps(row[name]) if name in encoded else row[name] for name in order)
-                for row in rows])
+        sql, order, encoded = _sqlite_statement(table, columns, on_conflict, keys)
+        if order:
+            values = list(map(itemgetter(*order), rows)) if len(order) > 1 else [
+                (row[order[0]],) for row in rows]
+            if encoded:
+                values = [_json_encoded(v, encoded) for v in values]
+            conn.exec_driver_sql(sql, values)
             return
-    conn.execute(statement, list(rows))
+    conn.execute(_statement(conn.dialect.name, table, columns, on_conflict, keys), list(rows))
+
+
+def _json_encoded(values: tuple, at: tuple[int, ...]) -> tuple:
+    encoded = list(values)
+    for i in at:
+        encoded[i] = json_dumps(encoded[i])
+    return tuple(encoded)
+
+
+def _statement(dialect: str, table: Table, columns: tuple[str, ...], on_conflict: OnConflict,
+               keys: tuple[str, ...]) -> Insert:
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    if on_conflict == "ignore":
+        return statement.on_conflict_do_nothing()
+    if on_conflict == "update":
+        return statement.on_conflict_do_update(index_elements=list(keys), set_={
+            name: statement.excluded[name] for name in columns if name not in keys})
+    return statement
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_statement(table: Table, columns: tuple[str, ...], on_conflict: OnConflict,
+                      keys: tuple[str, ...]) -> tuple[str, tuple[str, ...], tuple[int, ...]]:
+    """The SQL of a statement of this shape, the columns its parameters take in order, and
+    where among them the JSON columns are; compiled once (per batch, compiling cost as much
+    as a small batch's rows). No columns: it needs a value the rows do not give."""
+    compiled = _statement("sqlite", table, columns, on_conflict, keys).compile(
+        dialect=sqlite.dialect(), column_keys=list(columns))
+    order = tuple(compiled.positiontup or ())
+    if not set(order) <= set(columns):
+        return str(compiled), (), ()
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    return str(compiled), order, tuple(i for i, name in enumerate(order) if name in json_columns)
