@@ -28,6 +28,14 @@ async def finished_within(coroutine, seconds: float) -> bool:
     return bool(done)
 
 
+async def held_request(mw) -> asyncio.Future:
+    """A request that the middleware holds back (still waiting after 0.1 s)."""
+    waiting = asyncio.ensure_future(mw.process_request(Request("http://a/")))
+    await asyncio.sleep(0.1)
+    assert not waiting.done()
+    return waiting
+
+
 def test_a_request_goes_straight_on_while_the_pipelines_have_room():
     mw = middleware(limit=10, in_flight=9)
 
@@ -38,9 +46,7 @@ def test_a_request_waits_while_the_pipelines_are_full_and_goes_on_when_an_item_l
     mw = middleware(limit=10, in_flight=10)
 
     async def scenario():
-        waiting = asyncio.ensure_future(mw.process_request(Request("http://a/")))
-        await asyncio.sleep(0.1)
-        assert not waiting.done()
+        waiting = await held_request(mw)
         # Scrapy sends the signal while the finished item still counts.
         mw.crawler.signals.send_catch_log(signals.item_scraped, item={}, response=None,
                                           spider=None)
@@ -55,9 +61,7 @@ def test_a_request_waits_until_the_count_drops_even_without_a_signal():
     mw = middleware(limit=10, in_flight=12)
 
     async def scenario():
-        waiting = asyncio.ensure_future(mw.process_request(Request("http://a/")))
-        await asyncio.sleep(0.1)
-        assert not waiting.done()
+        waiting = await held_request(mw)
         mw.crawler.engine.scraper.slot.itemproc_size = 3
         assert await finished_within(waiting, 2.0)
 
