@@ -38,7 +38,7 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
-    "bandcrawler.extensions.UnlistingExtension": 500,
+    "bandcrawler.extensions.unlisting.UnlistingExtension": 500,
 }
 
 # The event store and write model: any SQLAlchemy URL. With SQLite, prefer an absolute path.

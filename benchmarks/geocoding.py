@@ -20,7 +20,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from bandcrawler.devserver import QuietHandler, serving
+from bandcrawler.demo.devserver import QuietHandler, serving
 from bandcrawler.geo.locator import make_locator
 from bandcrawler.geo.offline import normalize
 from bandcrawler.store.engine import make_engine

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from elasticsearch.helpers import bulk
 
-from bandcrawler.app import Bandcrawler
+from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.config import Config
 from bandcrawler.domain.view import concert_document
-from bandcrawler.saga import Report as SagaReport
 from bandcrawler.search.client import make_client
 from bandcrawler.search.index import ConcertIndex
 from bandcrawler.search.projector import fold_all_concerts
 from bandcrawler.store.event_store import EventStore
+from bandcrawler.store.saga import Report as SagaReport
 from benchmarks.event_store import workload
 from benchmarks.support import Report, Target, arguments, elasticsearch, median, say
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bandcrawler.devserver import QuietHandler, serving
+from bandcrawler.demo.devserver import QuietHandler, serving
 from benchmarks.peak import peak_rss_mib
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,7 +142,7 @@ def elasticsearch() -> Iterator[str]:
     if external:
         yield external
         return
-    from bandcrawler.devserver import DevElasticsearch
+    from bandcrawler.demo.devserver import DevElasticsearch
 
     with tempfile.TemporaryDirectory(prefix="bench-es-") as data:
         server = DevElasticsearch(Path(data))
@@ -189,7 +189,7 @@ class Deployment:
 
     def register(self, bands: Iterable[tuple[str, str]]) -> None:
         """Register (name, website URL) pairs, through the service `band add` calls."""
-        from bandcrawler.app import Bandcrawler
+        from bandcrawler.bootstrap import Bandcrawler
         from bandcrawler.config import Config
         from bandcrawler.services.bands import register_band
 
@@ -317,8 +317,8 @@ def synthetic_site(sizes: dict[str, int]) -> Iterator[SiteRun]:
 
 
 def saga_summary(deployment: Deployment) -> dict[str, Any]:
-    from bandcrawler.saga import SagaStore
     from bandcrawler.store.engine import make_engine
+    from bandcrawler.store.saga import SagaStore
 
     engine = make_engine(deployment.database_url)
     try:

@@ -7,7 +7,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from bandcrawler import countries
+from bandcrawler.extract import countries
 
 _STATUSES = {
     "scheduled": "scheduled",

@@ -24,7 +24,7 @@ from geopy.exc import GeocoderServiceError
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
-from bandcrawler.countries import COUNTRY_ALIASES
+from bandcrawler.extract.countries import COUNTRY_ALIASES
 from bandcrawler.gc_pause import cyclic_gc_paused
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from bandcrawler.app import Bandcrawler
+from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.config import Config
 from bandcrawler.services.streams import ConcertCache
 

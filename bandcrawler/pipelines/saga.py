@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bandcrawler.pipelines.context import ContextPipeline, is_settled, step_outcomes
-from bandcrawler.saga import Report
+from bandcrawler.store.saga import Report
 
 
 class SagaPipeline(ContextPipeline):

@@ -9,11 +9,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from bandcrawler.domain.concert import Concert
 from bandcrawler.domain.view import concert_document
-from bandcrawler.saga import SagaStore
 from bandcrawler.search.bulk import BulkIndexer, FlushResult
 from bandcrawler.search.index import ConcertIndex
 from bandcrawler.store.event_store import EventStore
 from bandcrawler.store.repository import every_concert, load_concert
+from bandcrawler.store.saga import SagaStore
 
 logger = logging.getLogger(__name__)
 

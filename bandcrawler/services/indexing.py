@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bandcrawler.domain.concert import Concert
-from bandcrawler.saga import SagaStore
 from bandcrawler.services.streams import ConcertCache, read_concerts
 from bandcrawler.store.event_store import EventStore
+from bandcrawler.store.saga import SagaStore
 
 
 def concert_for_index(store: EventStore, saga: SagaStore, concert_id: str) -> Concert | None:

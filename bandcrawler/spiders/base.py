@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import scrapy
 from twisted.python.failure import Failure
 
-from bandcrawler.app import Bandcrawler
+from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.config import Config
 from bandcrawler.extract import Rejected
 from bandcrawler.services.bands import BandView, list_bands
@@ -39,7 +39,7 @@ class BandSourceSpider(scrapy.Spider):
     # Subclasses with settings of their own merge these in (see bandsintown).
     custom_settings = {  # noqa: RUF012 - Scrapy reads it from the class
         # Downloads wait while the item pipelines are full (see ItemBackpressure).
-        "DOWNLOADER_MIDDLEWARES": {"bandcrawler.spiders.backpressure.ItemBackpressure": 50},
+        "DOWNLOADER_MIDDLEWARES": {"bandcrawler.middlewares.backpressure.ItemBackpressure": 50},
     }
 
     def __init__(self, *args: Any, band: str | None = None, **kwargs: Any):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bandcrawler.demo_server import DemoSite
+from bandcrawler.demo.server import DemoSite
 from tests.support.commands import Deployment
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from bandcrawler.devserver import DevElasticsearch
+from bandcrawler.demo.devserver import DevElasticsearch
 from bandcrawler.search.client import make_client
 from bandcrawler.search.index import ConcertIndex
 from tests.e2e.conftest import register_demo_bands

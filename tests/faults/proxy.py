@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from bandcrawler.devserver import QuietHandler, serving
+from bandcrawler.demo.devserver import QuietHandler, serving
 
 
 @dataclass

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bandcrawler import saga as saga_module
-from bandcrawler.saga import SagaStore
+from bandcrawler.store import saga as saga_module
 from bandcrawler.store.engine import make_engine
+from bandcrawler.store.saga import SagaStore
 
 
 @pytest.fixture

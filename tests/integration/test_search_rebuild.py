@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bandcrawler.app import Bandcrawler
+from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.config import Config
 from bandcrawler.domain.concert import listing_from
 from bandcrawler.domain.view import concert_document

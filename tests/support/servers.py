@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from bandcrawler.devserver import (
+from bandcrawler.demo.devserver import (
     DevElasticsearch,
     QuietHandler,
     free_port,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bandcrawler.scheduling import Crawl, ScrapydClient, _job_band, select_spiders
+from bandcrawler.services.scheduling import Crawl, ScrapydClient, _job_band, select_spiders
 
 
 def test_a_whole_spider_job_covers_every_band_and_a_band_job_only_its_band():

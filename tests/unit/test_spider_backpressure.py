@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from scrapy import Request, signals
 from scrapy.utils.test import get_crawler
 
-from bandcrawler.spiders.backpressure import MAX_ITEMS_IN_FLIGHT, ItemBackpressure
+from bandcrawler.middlewares.backpressure import MAX_ITEMS_IN_FLIGHT, ItemBackpressure
 from bandcrawler.spiders.jsonld import JsonLdSpider
 
 
@@ -81,4 +81,4 @@ def test_every_band_source_spider_installs_it():
 
     for spider in (JsonLdSpider, IcalSpider, BandsintownSpider, MusicBrainzSpider):
         middlewares = spider.custom_settings["DOWNLOADER_MIDDLEWARES"]
-        assert "bandcrawler.spiders.backpressure.ItemBackpressure" in middlewares, spider
+        assert "bandcrawler.middlewares.backpressure.ItemBackpressure" in middlewares, spider

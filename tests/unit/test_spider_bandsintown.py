@@ -8,7 +8,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from bandcrawler.spiders.bandsintown import AppIdRedactor, retry_after
+from bandcrawler.middlewares.retry_after import retry_after
+from bandcrawler.spiders.bandsintown import AppIdRedactor
 
 APP_ID = "s3cr3t-app-id"
 

@@ -1,12 +1,12 @@
-"""What each `bandcrawler` subcommand does (argument parsing lives in cli.py)."""
+"""What each `bandcrawler` subcommand does (arguments: parser.py; printing: output.py)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import asdict
 
-from bandcrawler.app import Bandcrawler
+from bandcrawler.bootstrap import Bandcrawler
+from bandcrawler.cli.output import format_hits, format_saga, print_json
 from bandcrawler.config import Config, project_settings
 
 
@@ -14,13 +14,9 @@ class UserError(Exception):
     """Something the user can fix; printed as one line, exit code 1."""
 
 
-def print_json(value) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
-
-
 def run(args: argparse.Namespace) -> int:
     if args.command == "demo":
-        from bandcrawler.demo import run_demo
+        from bandcrawler.demo.run import run_demo
 
         return run_demo(args.dir, dict(args.settings))
     app = Bandcrawler(Config.from_settings(project_settings(dict(args.settings))))
@@ -87,22 +83,6 @@ def search(app: Bandcrawler, args: argparse.Namespace) -> int:
     return 0
 
 
-def format_hits(hits) -> str:
-    if not hits:
-        return "No concerts found."
-    rows = [("DATE", "TIME", "BAND", "VENUE", "CITY", "CC", "STATUS", "KM")]
-    for hit in hits:
-        s, venue = hit.source, hit.source.get("venue") or {}
-        km = "" if hit.distance_km is None else f"{hit.distance_km:.0f}"
-        rows.append((s.get("local_date") or "", s.get("local_time") or "", s.get("band") or "",
-                     venue.get("name") or "", venue.get("city") or "",
-                     venue.get("country") or "", s.get("status") or "", km))
-    widths = [min(max(len(r[i]) for r in rows), 32) for i in range(len(rows[0]))]
-    lines = ("  ".join(cell[:w].ljust(w) for cell, w in zip(r, widths, strict=True))
-             for r in rows)
-    return "\n".join(line.rstrip() for line in lines)
-
-
 def saga(app: Bandcrawler, args: argparse.Namespace) -> int:
     if args.saga_command == "resume":
         from bandcrawler.services.resume import resume_pending
@@ -120,16 +100,6 @@ def saga(app: Bandcrawler, args: argparse.Namespace) -> int:
     return 0
 
 
-def format_saga(summary: dict) -> str:
-    lines = [f"{summary['concerts']} concert(s): {summary['complete']} complete, "
-             f"{summary['concerts'] - summary['complete']} pending"]
-    for step, count in summary["pending"].items():
-        lines.append(f"  pending at {step}: {count}")
-    for reason in summary["reasons"]:
-        lines.append(f"    {reason['count']:>5} × {reason['step']}: {reason['reason']}")
-    return "\n".join(lines)
-
-
 def reindex(app: Bandcrawler, args: argparse.Namespace) -> int:
     try:
         index, count = app.read_model.rebuild()
@@ -141,7 +111,7 @@ def reindex(app: Bandcrawler, args: argparse.Namespace) -> int:
 
 
 def schedule(app: Bandcrawler, args: argparse.Namespace) -> int:
-    from bandcrawler.scheduling import (
+    from bandcrawler.services.scheduling import (
         ScrapydClient,
         ScrapydError,
         crawls_with_work,

@@ -6,9 +6,9 @@ import logging
 from functools import cached_property
 
 from bandcrawler.config import Config
-from bandcrawler.saga import SagaStore
 from bandcrawler.store.engine import make_engine
 from bandcrawler.store.event_store import EventStore
+from bandcrawler.store.saga import SagaStore
 from bandcrawler.store.write_model import WriteModelProjector
 
 logger = logging.getLogger(__name__)

@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bandcrawler.app import Bandcrawler
+from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.config import Config, project_settings
-from bandcrawler.demo_server import DemoSite
-from bandcrawler.devserver import DevElasticsearch, free_port
+from bandcrawler.demo.devserver import DevElasticsearch, free_port
+from bandcrawler.demo.server import DemoSite
 
 DEMO_QUERIES = (
     ("Upcoming concerts within 100 km of Paris", {"near": "Paris", "radius_km": 100.0}),
@@ -131,7 +131,7 @@ def _filters(app: Bandcrawler, query: dict[str, Any], status: str | None):
 
 
 def _print_hits(title: str, hits) -> None:
-    from bandcrawler.commands import format_hits
+    from bandcrawler.cli.output import format_hits
 
     print(f"\n{title}: {len(hits)}")
     print("  " + format_hits(hits).replace("\n", "\n  "))

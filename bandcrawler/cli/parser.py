@@ -1,18 +1,10 @@
-"""The `bandcrawler` command: bands, search, saga, reindex, schedule and the demo."""
+"""The `bandcrawler` command line: subcommands, their arguments and how each is checked."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from collections.abc import Sequence
 from datetime import date
 from urllib.parse import urlsplit
-
-from sqlalchemy.exc import SQLAlchemyError
-
-from bandcrawler import commands
-from bandcrawler.config import ConfigError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -120,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_search(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+def check_search(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     from bandcrawler.search.queries import MAX_LIMIT
 
     if args.near is not None and not args.near.strip():
@@ -133,34 +125,3 @@ def _check_search(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         parser.error(f"--limit must be within 1..{MAX_LIMIT}")
     if args.date_to is not None and args.date_to < args.date_from:
         parser.error("--to is before --from (which defaults to today)")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "search" and (args.lat is None) != (args.lon is None):
-        parser.error("--lat and --lon go together")
-    if args.command == "search" and args.near and args.lat is not None:
-        parser.error("use --near or --lat/--lon, not both")
-    if args.command == "search":
-        _check_search(parser, args)
-    try:
-        return commands.run(args)
-    except (commands.UserError, ConfigError) as exc:
-        print(f"bandcrawler: error: {exc}", file=sys.stderr)
-        return 1
-    except SQLAlchemyError as exc:  # a bad or unreachable BANDCRAWLER_DATABASE_URL
-        cause = getattr(exc, "orig", None) or exc
-        first_line = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-        print(f"bandcrawler: error: database: {type(cause).__name__}: {first_line}",
-              file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # `bandcrawler search --json | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

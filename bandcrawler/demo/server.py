@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from bandcrawler.devserver import QuietHandler, serving
+from bandcrawler.demo.devserver import QuietHandler, serving
 
 _DAY_TOKEN = re.compile(rb"@@DAY([+-]\d+)@@")
 _TYPES = {".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
@@ -22,7 +22,7 @@ def render(body: bytes, today: date) -> bytes:
 
 
 def _resource(path: str) -> Traversable | None:
-    node = files("bandcrawler.demo_site")
+    node = files("bandcrawler.demo.site")
     for part in filter(None, path.split("?")[0].split("/")):
         if part in ("..", "."):
             return None
@@ -68,4 +68,4 @@ class DemoSite:
     def bands() -> list[dict]:
         import json
 
-        return json.loads(files("bandcrawler.demo_site").joinpath("bands.json").read_text())
+        return json.loads(files("bandcrawler.demo.site").joinpath("bands.json").read_text())

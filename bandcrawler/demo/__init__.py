@@ -1,0 +1,1 @@
+"""The demo: its bundled band websites, the local servers it runs, and the run itself."""

@@ -1,0 +1,1 @@
+"""Scrapy extensions: what runs on crawl signals rather than per item."""

@@ -1,0 +1,1 @@
+"""Downloader middlewares: item backpressure and Retry-After."""
