@@ -72,3 +72,14 @@ BANDCRAWLER_GEOCODER_MIN_DELAY = os.environ.get("BANDCRAWLER_GEOCODER_MIN_DELAY"
 # Seconds a "not found" answer stays cached before the geocoder is asked again (results are
 # kept forever); within it, resume and later crawls do not ask about that place.
 BANDCRAWLER_GEOCODER_MISS_TTL = os.environ.get("BANDCRAWLER_GEOCODER_MISS_TTL", "86400")
+
+# Discovery and import (`bandcrawler band add/discover/import`). MusicBrainz is asked at most
+# once per MUSICBRAINZ_MIN_INTERVAL seconds across a whole import.
+MUSICBRAINZ_MIN_INTERVAL = os.environ.get("MUSICBRAINZ_MIN_INTERVAL", "1.0")
+LISTENBRAINZ_API_URL = os.environ.get("LISTENBRAINZ_API_URL", "https://api.listenbrainz.org")
+
+# Suspect listings: a complete crawl whose listing of a band fell to zero or shrank by more
+# than this fraction since the last trusted one unlists nothing, until this many later
+# crawls give the same answer.
+BANDCRAWLER_SUSPECT_SHRINK = os.environ.get("BANDCRAWLER_SUSPECT_SHRINK", "0.5")
+BANDCRAWLER_SUSPECT_CONFIRMATIONS = os.environ.get("BANDCRAWLER_SUSPECT_CONFIRMATIONS", "1")

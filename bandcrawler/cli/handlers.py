@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 
 from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.cli.output import format_hits, format_saga, print_json
@@ -29,30 +28,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def band(app: Bandcrawler, args: argparse.Namespace) -> int:
-    from bandcrawler.services.bands import list_bands, register_band
+    from bandcrawler.cli.bands import run_band
 
-    if args.band_command == "add":
-        sources = [(kind, value) for kind in ("website", "ical", "bandsintown", "musicbrainz")
-                   for value in getattr(args, kind)]
-        try:
-            band_id, appended = register_band(app.store, app.write_model, args.name, sources)
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-        print(f"{args.name}: {'registered' if appended else 'already registered'}"
-              f" as {band_id}" + (f", {appended} new event(s)" if appended else ""))
-        return 0
-    bands = list_bands(app.store)
-    if args.json:
-        print_json([asdict(b) for b in bands])
-        return 0
-    if not bands:
-        print("No bands registered. Add one: bandcrawler band add NAME --website URL")
-    for b in bands:
-        print(b.name)
-        for kind, values in b.sources.items():
-            for value in values:
-                print(f"  {kind:<12} {value}")
-    return 0
+    return run_band(app, args, project_settings(dict(args.settings)))
 
 
 def search(app: Bandcrawler, args: argparse.Namespace) -> int:

@@ -33,3 +33,49 @@ def format_saga(summary: dict) -> str:
     for reason in summary["reasons"]:
         lines.append(f"    {reason['count']:>5} × {reason['step']}: {reason['reason']}")
     return "\n".join(lines)
+
+
+def shown(text: object) -> str:
+    """Text from a source, safe for a terminal: control characters (escape sequences that
+    could rewrite the screen) are written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def format_band_list(statuses) -> str:
+    """Each band, each source, and what the last crawl of that kind of source read."""
+    if not statuses:
+        return ("No bands registered. Add one by name: bandcrawler band add NAME "
+                "(or with its page: --website URL)")
+    lines = []
+    for band in statuses:
+        lines.append(shown(band.name))
+        if not band.sources:
+            lines.append("  (no sources: nothing to crawl)")
+        for source in band.sources:
+            lines.append(f"  {source.kind:<12} {shown(source.value)}")
+            if source.crawled_at is None:
+                crawl = "never crawled"
+            else:
+                whole = "read completely" if source.complete else "NOT read completely"
+                crawl = (f"last crawled {source.crawled_at[:16].replace('T', ' ')}, "
+                         f"{source.concerts} concert(s), {whole}")
+            lines.append(f"  {'':<12}   {crawl}")
+            if source.suspect:
+                lines.append(f"  {'':<12}   suspect: {shown(source.suspect)}")
+            if source.discovered_from:
+                lines.append(f"  {'':<12}   found via {shown(source.discovered_from)}")
+    return "\n".join(lines)
+
+
+def format_import_summary(rows) -> str:
+    """The end of `band import`: one line per name, grouped by outcome."""
+    order = ("registered", "unchanged", "ambiguous", "not found", "failed")
+    lines = ["", "Import summary"]
+    for outcome in order:
+        group = [r for r in rows if r.outcome == outcome]
+        if not group:
+            continue
+        lines.append(f"  {outcome}: {len(group)}")
+        lines += [f"    {shown(r.name)}" + (f" — {shown(r.detail)}" if r.detail else "")
+                  for r in group]
+    return "\n".join(lines)

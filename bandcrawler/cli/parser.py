@@ -54,21 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", default="bandcrawler-demo",
                       help="where the demo keeps its database and Elasticsearch data")
 
-    band = commands.add_parser("band", help="register and list bands")
-    band_commands = band.add_subparsers(dest="band_command", required=True,
-                                        parser_class=_Parser)
-    add = band_commands.add_parser("add", help="register a band or add sources to it")
-    add.add_argument("name")
-    add.add_argument("--website", action="append", default=[], metavar="URL", type=_http_url,
-                     help="a page with schema.org events (repeatable)")
-    add.add_argument("--ical", action="append", default=[], metavar="URL", type=_http_url,
-                     help="an iCalendar feed (repeatable)")
-    add.add_argument("--bandsintown", action="append", default=[], metavar="ARTIST",
-                     help="the artist name on Bandsintown")
-    add.add_argument("--musicbrainz", action="append", default=[], metavar="MBID",
-                     help="the MusicBrainz artist id")
-    band_list = band_commands.add_parser("list", help="list registered bands")
-    band_list.add_argument("--json", action="store_true")
+    band = commands.add_parser("band", help="register, discover, import, list and remove bands")
+    _band_commands(band.add_subparsers(dest="band_command", required=True,
+                                       parser_class=_Parser))
 
     search = commands.add_parser("search", help="query the concerts index")
     search.add_argument("--near", metavar="PLACE", help="a place name, geocoded")
@@ -110,6 +98,47 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--per-band", action="store_true",
                           help="one job per band and spider, so scrapyd runs them in parallel")
     return parser
+
+
+def _add_sources(command: argparse.ArgumentParser, verb: str) -> None:
+    command.add_argument("--website", action="append", default=[], metavar="URL",
+                         type=_http_url, help=f"{verb} a page with schema.org events (repeatable)")
+    command.add_argument("--ical", action="append", default=[], metavar="URL", type=_http_url,
+                         help=f"{verb} an iCalendar feed (repeatable)")
+    command.add_argument("--bandsintown", action="append", default=[], metavar="ARTIST",
+                         help=f"{verb} the artist name on Bandsintown")
+    command.add_argument("--musicbrainz", action="append", default=[], metavar="MBID",
+                         help=f"{verb} the MusicBrainz artist id")
+
+
+def _band_commands(band: argparse._SubParsersAction) -> None:
+    add = band.add_parser("add", help="register a band: by name alone (looked up in "
+                                      "MusicBrainz), or with its sources")
+    add.add_argument("name")
+    _add_sources(add, "read")
+    add.add_argument("--discover", action="store_true",
+                     help="read the --website pages and register the sources they name")
+    add.add_argument("--no-discover", action="store_true",
+                     help="never look anything up; a band needs a source flag then")
+    add.add_argument("--mbid", help="the MusicBrainz artist, when the name is ambiguous")
+    discover = band.add_parser("discover", help="show the sources MusicBrainz and the band's "
+                                                "site name; register them with --yes")
+    discover.add_argument("name")
+    discover.add_argument("--mbid", help="the MusicBrainz artist, when the name is ambiguous")
+    discover.add_argument("--website", metavar="URL", type=_http_url,
+                          help="read this homepage instead of MusicBrainz's")
+    discover.add_argument("--yes", action="store_true", help="register what is found")
+    imp = band.add_parser("import", help="register many bands: a file of names (or CSV with "
+                                         "name, mbid, website) or a ListenBrainz user")
+    imp.add_argument("file", nargs="?", help="one name per line, or CSV; - for stdin")
+    imp.add_argument("--listenbrainz", metavar="USER", help="a ListenBrainz user's top artists")
+    imp.add_argument("--top", type=int, default=50, help="how many top artists (default 50)")
+    imp.add_argument("--dry-run", action="store_true", help="show, register nothing")
+    band_list = band.add_parser("list", help="bands, their sources and how each last crawled")
+    band_list.add_argument("--json", action="store_true")
+    remove = band.add_parser("remove", help="stop crawling a band, or one of its sources")
+    remove.add_argument("name")
+    _add_sources(remove, "remove")
 
 
 def check_search(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

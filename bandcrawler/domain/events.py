@@ -43,6 +43,25 @@ class BandSourceAdded(DomainEvent):
     kind: str
     value: str
     at: str
+    # Where the source came from ("musicbrainz:<mbid>", "website:<url>", "import:<file>");
+    # None for one the user gave, and for events recorded before discovery existed.
+    discovered_from: str | None = None
+
+
+@dataclass(frozen=True)
+class BandSourceRemoved(DomainEvent):
+    band_id: str
+    kind: str
+    value: str
+    at: str
+
+
+@dataclass(frozen=True)
+class BandRemoved(DomainEvent):
+    """No longer crawled; its concerts stay in the log (and are marked unlisted)."""
+
+    band_id: str
+    at: str
 
 
 @dataclass(frozen=True)
@@ -146,7 +165,8 @@ STATUS_EVENTS: dict[str, type[ConcertStatusChanged]] = {
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.__name__: cls
     for cls in (
-        BandRegistered, BandSourceAdded, ConcertAnnounced, ConcertDetailsChanged,
+        BandRegistered, BandSourceAdded, BandSourceRemoved, BandRemoved, ConcertAnnounced,
+        ConcertDetailsChanged,
         ConcertListedBySource, ConcertUnlisted, ConcertCancelled, ConcertPostponed,
         ConcertRescheduled, ConcertMovedOnline, ConcertReinstated, ConcertGeocoded,
         ConcertGeocodingFailed,

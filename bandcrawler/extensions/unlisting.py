@@ -1,4 +1,5 @@
-"""Scrapy extensions: unlisting what a complete crawl of a source no longer lists."""
+"""Scrapy extensions: unlisting what a complete crawl of a source no longer lists, unless the
+listing is suspect; what each crawl read, for `band list`."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from datetime import UTC, datetime
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 
 from bandcrawler.pipelines.context import CrawlContext
 from bandcrawler.services.resume import resume_pending
-from bandcrawler.services.unlisting import unlist_missing
+from bandcrawler.services.unlisting import ListingRule, check_listing, unlist_missing
 
 logger = logging.getLogger(__name__)
 
@@ -21,17 +23,26 @@ class UnlistingExtension:
     no longer lists get `ConcertUnlisted` (and are marked `listed: false` in the index).
 
     Only bands whose source the spider read completely count (see BandSourceSpider); a crawl
-    that was cut short, or a band whose item failed in a pipeline, unlists nothing.
+    that was cut short, or a band whose item failed in a pipeline, unlists nothing. Nor does
+    a suspect listing (one that fell to zero or shrank by more than
+    BANDCRAWLER_SUSPECT_SHRINK since the last trusted one: a maintenance page, a broken
+    theme) until BANDCRAWLER_SUSPECT_CONFIRMATIONS later crawls give the same answer.
     """
 
-    def __init__(self, crawler: Crawler):
-        self.crawler = crawler
+    def __init__(self, crawler: Crawler, rule: ListingRule):
+        self.crawler, self.rule = crawler, rule
         self.seen: dict[str, set[str]] = defaultdict(set)
         self.failed_bands: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> UnlistingExtension:
-        extension = cls(crawler)
+        settings = crawler.settings
+        shrink = settings.getfloat("BANDCRAWLER_SUSPECT_SHRINK", 0.5)
+        confirmations = settings.getint("BANDCRAWLER_SUSPECT_CONFIRMATIONS", 1)
+        if not 0 <= shrink <= 1 or confirmations < 0:
+            raise NotConfigured("BANDCRAWLER_SUSPECT_SHRINK must be within 0..1 and "
+                                "BANDCRAWLER_SUSPECT_CONFIRMATIONS at least 0")
+        extension = cls(crawler, ListingRule(shrink, confirmations))
         crawler.signals.connect(extension._scraped, signal=signals.item_scraped)
         crawler.signals.connect(extension._failed, signal=signals.item_error)
         crawler.signals.connect(extension._closed, signal=signals.spider_closed)
@@ -46,8 +57,26 @@ class UnlistingExtension:
 
     async def _closed(self, spider, reason: str) -> None:
         complete_bands = getattr(spider, "complete_bands", None)
-        if reason == "finished" and complete_bands is not None:
-            await self._unlist(spider, complete_bands() - self.failed_bands)
+        if complete_bands is None:
+            return
+        complete = complete_bands() - self.failed_bands if reason == "finished" else set()
+        trusted = await self._check(spider, complete)
+        await self._unlist(spider, trusted)
+
+    async def _check(self, spider, complete: set[str]) -> set[str]:
+        """Keep what this crawl read of each band; the complete listings not suspect."""
+        context, trusted = CrawlContext.of(self.crawler), set()
+        for band_id in sorted(spider.crawled_bands):
+            ok, suspect = await context.run(
+                "db", check_listing, context.app.store, band_id, spider.source_kind,
+                self.seen[band_id], band_id in complete, self.rule)
+            if ok:
+                trusted.add(band_id)
+            elif suspect:
+                self.crawler.stats.inc_value("bandcrawler/source/suspect")
+                logger.warning("Suspect listing of %s sources of %s: %s", spider.source_kind,
+                               band_id, suspect)
+        return trusted
 
     async def _unlist(self, spider, band_ids: set[str]) -> None:
         context = CrawlContext.of(self.crawler)

@@ -77,11 +77,13 @@ class BandSourceSpider(scrapy.Spider):
 
     def _band_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errbacks
-        band = request.cb_kwargs["band"]
+        self.source_failed(request.cb_kwargs["band"], request.url, failure.getErrorMessage())
+
+    def source_failed(self, band: BandView, url: str, reason: str) -> None:
+        """The band's source could not be read: its listing is incomplete this crawl."""
         self.incomplete_bands.add(band.band_id)
         self.crawler.stats.inc_value(f"bandcrawler/source_errors/{self.source_kind}")
-        self.logger.warning("Could not read %s for %s: %s", redact(request.url), band.name,
-                            failure.getErrorMessage())
+        self.logger.warning("Could not read %s for %s: %s", redact(url), band.name, reason)
 
     def emit(self, results: Iterable[dict | Rejected], band: BandView, url: str):
         """Items for the pipelines; rejected input is logged and counted, never raised."""

@@ -7,6 +7,12 @@ from urllib.parse import urlsplit
 from bandcrawler.extract.jsonld import next_page_urls, parse_events
 from bandcrawler.spiders.base import BandSourceSpider
 
+WEB_PAGE_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def _media_type(header: bytes | None) -> str:
+    return (header or b"").decode("latin-1").split(";")[0].strip().lower()
+
 
 class JsonLdSpider(BandSourceSpider):
     name = "jsonld"
@@ -29,6 +35,11 @@ class JsonLdSpider(BandSourceSpider):
 
     def parse_page(self, response, band):
         self.crawler.stats.inc_value("bandcrawler/pages")
+        media_type = _media_type(response.headers.get("Content-Type"))
+        if media_type and media_type not in WEB_PAGE_TYPES:
+            # A PDF flyer, a JSON error or an image is not a listing with no events in it.
+            self.source_failed(band, response.url, f"not a web page ({media_type})")
+            return
         yield from self.emit(parse_events(response.body, response.url), band, response.url)
         site = urlsplit(response.url).netloc
         for url in next_page_urls(response.body, response.url):

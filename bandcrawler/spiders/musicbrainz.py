@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode
 
 import scrapy
 
+from bandcrawler.domain.band import artist_mbid
 from bandcrawler.extract.musicbrainz import next_offset, parse_events
 from bandcrawler.services.bands import BandView
 from bandcrawler.spiders.base import BandSourceSpider
@@ -14,17 +14,6 @@ from bandcrawler.spiders.base import BandSourceSpider
 PAGE_SIZE = 100  # the most a MusicBrainz browse request returns
 # area-rels too: an event with no place may still say which city it was held in.
 INCLUDES = "place-rels+artist-rels+area-rels"
-_MBID = re.compile(
-    r"^(?:https?://(?:www\.)?musicbrainz\.org/artist/)?"
-    r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/?$",
-    re.IGNORECASE,
-)
-
-
-def artist_mbid(value: str) -> str | None:
-    """The artist MBID of a source value (the bare UUID or its musicbrainz.org page), else None."""
-    match = _MBID.match(value.strip())
-    return match.group(1).lower() if match else None
 
 
 class MusicBrainzSpider(BandSourceSpider):

@@ -65,6 +65,24 @@ band_sources = Table(
     Column("band_id", String(64), primary_key=True),
     Column("kind", String(40), primary_key=True),
     Column("value", String(1000), primary_key=True),
+    Column("discovered_from", String(1000)),
+)
+
+# What the last crawl of each band's sources of one kind read (written at spider close): an
+# operational fact for `band list` and suspect listings, not a domain event (see
+# services/unlisting.py). `accepted_concerts` is the size of the last listing trusted.
+source_reads = Table(
+    "source_reads",
+    metadata,
+    Column("band_id", String(64), primary_key=True),
+    Column("kind", String(40), primary_key=True),
+    Column("crawled_at", String(40), nullable=False),
+    Column("concerts", Integer, nullable=False),
+    Column("complete", Boolean, nullable=False),
+    Column("accepted_concerts", Integer),
+    Column("suspect_reason", Text),
+    Column("suspect_digest", String(64)),
+    Column("suspect_crawls", Integer, nullable=False, default=0),
 )
 
 concerts = Table(

@@ -14,7 +14,7 @@ from bandcrawler.store.tables import band_sources, bands, checkpoints, concerts,
 from bandcrawler.store.upsert import insert_or_ignore_many, upsert, upsert_many
 
 CHECKPOINT = "write_model"
-BAND_EVENTS = ("BandRegistered", "BandSourceAdded")
+BAND_EVENTS = ("BandRegistered", "BandSourceAdded", "BandSourceRemoved", "BandRemoved")
 
 
 def concert_row(concert: Concert) -> dict:
@@ -88,22 +88,14 @@ class WriteModelProjector:
             query = select(events.c.position, events.c.data).where(
                 events.c.position.in_(band_events[start:start + CHUNK]))
             data.update(conn.execute(query).all())
-        new_bands, new_sources = [], []
         # Every event after the checkpoint up to the batch's last position is in the batch,
         # so a touched stream's last event in it gives its version at that position.
         touched: dict[str, int] = {}
-        for position, stream_id, version, kind in batch:
-            if kind == "BandRegistered":
-                event = data[position]
-                new_bands.append({"band_id": event["band_id"], "name": event["name"],
-                                  "registered_at": event["at"]})
-            elif kind == "BandSourceAdded":
-                event = data[position]
-                new_sources.append({k: event[k] for k in ("band_id", "kind", "value")})
-            elif stream_id.startswith("concert-"):
+        for _position, stream_id, version, _type in batch:
+            if stream_id.startswith("concert-"):
                 touched[stream_id] = version
-        insert_or_ignore_many(conn, bands, new_bands)
-        insert_or_ignore_many(conn, band_sources, new_sources)
+        _apply_band_events(conn, [(row.type, data[row.position]) for row in batch
+                                  if row.type in BAND_EVENTS])
         states = read_concerts(conn, [s.removeprefix("concert-") for s in touched], self.cache,
                                up_to_position=batch[-1].position, versions=touched,
                                read_only=True)
@@ -112,3 +104,37 @@ class WriteModelProjector:
 
     def _save_position(self, conn: Connection, new: int) -> None:
         upsert(conn, checkpoints, {"name": CHECKPOINT, "position": new}, ["name"])
+
+
+def _apply_band_events(conn: Connection, band_events: list[tuple[str, dict]]) -> None:
+    """Band rows in event order: inserts are batched, a removal first writes what came
+    before it."""
+    new_bands: list[dict] = []
+    new_sources: list[dict] = []
+
+    def flush() -> None:
+        insert_or_ignore_many(conn, bands, new_bands)
+        insert_or_ignore_many(conn, band_sources, new_sources)
+        new_bands.clear()
+        new_sources.clear()
+
+    for kind, event in band_events:
+        if kind == "BandRegistered":
+            new_bands.append({"band_id": event["band_id"], "name": event["name"],
+                              "registered_at": event["at"]})
+        elif kind == "BandSourceAdded":
+            new_sources.append({"band_id": event["band_id"], "kind": event["kind"],
+                                "value": event["value"],
+                                "discovered_from": event.get("discovered_from")})
+        else:
+            flush()
+            if kind == "BandSourceRemoved":
+                conn.execute(delete(band_sources).where(
+                    band_sources.c.band_id == event["band_id"],
+                    band_sources.c.kind == event["kind"],
+                    band_sources.c.value == event["value"]))
+            else:  # BandRemoved
+                conn.execute(delete(band_sources).where(
+                    band_sources.c.band_id == event["band_id"]))
+                conn.execute(delete(bands).where(bands.c.band_id == event["band_id"]))
+    flush()

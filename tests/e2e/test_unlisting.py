@@ -35,6 +35,7 @@ class Site:
 
     def __init__(self):
         self.pages: dict[str, bytes | int] = {}
+        self.content_types: dict[str, str] = {}
 
     def __call__(self, request):
         body = self.pages.get(request.path, 404)
@@ -42,7 +43,7 @@ class Site:
             request.send_error(body)
             return
         request.send_response(200)
-        request.send_header("Content-Type", "text/html")
+        request.send_header("Content-Type", self.content_types.get(request.path, "text/html"))
         request.end_headers()
         request.wfile.write(body)
 

@@ -229,7 +229,8 @@ def test_catch_up_projects_bands_sources_and_concerts_and_moves_the_checkpoint(s
     with store.engine.connect() as conn:
         band_rows = conn.execute(select(bands.c.band_id, bands.c.name)
                                  .order_by(bands.c.band_id)).all()
-        source_rows = conn.execute(select(band_sources).order_by(band_sources.c.band_id,
+        source_rows = conn.execute(select(band_sources.c.band_id, band_sources.c.kind,
+                                          band_sources.c.value).order_by(band_sources.c.band_id,
                                                                       band_sources.c.kind)).all()
         concert_rows = {r.venue_city: r for r in conn.execute(select(concerts))}
     assert [tuple(r) for r in band_rows] == [("maree-basse", "Marée Basse"),

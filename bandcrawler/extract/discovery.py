@@ -1,0 +1,164 @@
+"""Where a band's web page says its dates live: a page in, candidate sources out."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, quote, unquote, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+
+from bandcrawler.extract import Rejected
+from bandcrawler.extract.jsonld import parse_events
+
+# Link texts and path words that lead to a band's dates, in the languages bands write in.
+TOUR_WORDS = (
+    "tour", "tourdates", "tour dates", "dates", "shows", "live", "concerts", "concert", "gigs",
+    "events", "upcoming", "termine", "konzerte", "tourdaten", "auftritte", "live dates",
+    "dates de tournee", "tournee", "agenda", "concerts a venir", "conciertos", "gira",
+    "fechas", "concerti", "date", "optredens", "spelningar", "keikat", "koncerty", "turne",
+)
+_WORDS = re.compile(r"^(?:" + "|".join(re.escape(w) for w in sorted(TOUR_WORDS, key=len,
+                                                                      reverse=True))
+                    + r")(?: \d{4})?$")
+LINK_IN_BIO_HOSTS = ("linktr.ee", "lnk.bio", "beacons.ai", "bio.link", "linkin.bio",
+                     "solo.to", "campsite.bio", "hoo.be")
+_SONGKICK = re.compile(r"songkick\.com/(?:artists|injector)/(\d+)|widget-app\.songkick\.com"
+                       r"/injector/(\d+)", re.IGNORECASE)
+_BANDSINTOWN_LINK = re.compile(r"^/(?:[a-z]{2}/)?a/(\d+)", re.IGNORECASE)
+
+
+@dataclass
+class PageFindings:
+    """What one page says about where the band's dates are."""
+
+    url: str
+    events: int = 0
+    feeds: list[str] = field(default_factory=list)
+    bandsintown: list[str] = field(default_factory=list)  # artist names or id_<n>
+    songkick: list[str] = field(default_factory=list)  # Songkick artist ids
+    tour_links: list[str] = field(default_factory=list)
+    link_in_bio: bool = False
+    needs_javascript: bool = False
+
+    @property
+    def found_anything(self) -> bool:
+        return bool(self.events or self.feeds or self.bandsintown or self.songkick)
+
+
+def read_page(body: bytes, url: str) -> PageFindings:
+    """Schema.org events, calendar feeds, widgets and links to tour pages on one HTML page."""
+    found = PageFindings(url)
+    found.events = sum(1 for r in parse_events(body, url) if not isinstance(r, Rejected))
+    try:
+        tree = lxml.html.fromstring(body)
+    except (lxml.etree.ParserError, ValueError):
+        return found
+    base = _base(tree, url)
+    found.link_in_bio = _host(url) in LINK_IN_BIO_HOSTS
+    for link in tree.iter("link"):
+        if (link.get("type") or "").lower().startswith("text/calendar") and link.get("href"):
+            _add(found.feeds, feed_url(urljoin(base, link.get("href"))))
+    for frame in tree.iter("iframe"):
+        for feed in google_calendar_feeds(frame.get("src") or ""):
+            _add(found.feeds, feed)
+    for element in tree.xpath("//*[@data-artist-name or @data-artist-id]"):
+        artist = _bandsintown_artist(element.get("data-artist-id"),
+                                     element.get("data-artist-name"))
+        if artist:
+            _add(found.bandsintown, artist)
+    for text in tree.xpath("//script/@src | //a/@href | //*[@data-artist]/@data-artist"):
+        match = _SONGKICK.search(text)
+        if match:
+            _add(found.songkick, match.group(1) or match.group(2))
+    _read_anchors(tree, base, found)
+    found.needs_javascript = not found.found_anything and _looks_scripted(tree)
+    return found
+
+
+def _read_anchors(tree: lxml.html.HtmlElement, base: str, found: PageFindings) -> None:
+    site = _host(found.url)
+    for anchor in tree.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
+            continue
+        target = urljoin(base, href)
+        parts = urlsplit(target)
+        if parts.scheme == "webcal" or parts.path.lower().endswith(".ics"):
+            _add(found.feeds, feed_url(target))
+            continue
+        if parts.scheme not in ("http", "https"):
+            continue
+        host = _host(target)
+        if host == "bandsintown.com":
+            match = _BANDSINTOWN_LINK.match(parts.path)
+            if match:
+                _add(found.bandsintown, f"id_{match.group(1)}")
+            continue
+        if host == "calendar.google.com":
+            for feed in google_calendar_feeds(target):
+                _add(found.feeds, feed)
+            continue
+        same_site = host == site
+        if (same_site or found.link_in_bio) and _is_tour_link(anchor, parts.path):
+            _add(found.tour_links, urlunsplit(parts._replace(fragment="")))
+
+
+def _is_tour_link(anchor: lxml.html.HtmlElement, path: str) -> bool:
+    text = _plain(anchor.text_content())
+    last = _plain(unquote(path.rstrip("/").rsplit("/", 1)[-1]).replace("-", " "))
+    return bool(_WORDS.match(text) or _WORDS.match(last))
+
+
+def _plain(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^\w]+", " ", text).strip()
+
+
+def feed_url(url: str) -> str:
+    """webcal:// is an https feed by another name."""
+    parts = urlsplit(url)
+    if parts.scheme == "webcal":
+        return urlunsplit(parts._replace(scheme="https"))
+    return url
+
+
+def google_calendar_feeds(src: str) -> list[str]:
+    """The public iCalendar URLs of a Google Calendar embed (`…/calendar/embed?src=ID`)."""
+    parts = urlsplit(src if "://" in src else "https:" + src if src.startswith("//") else src)
+    if (parts.hostname or "") != "calendar.google.com" or "/embed" not in parts.path:
+        return []
+    return [f"https://calendar.google.com/calendar/ical/{quote(cal, safe='')}/public/basic.ics"
+            for cal in parse_qs(parts.query).get("src", []) if cal.strip()]
+
+
+def _bandsintown_artist(artist_id: str | None, name: str | None) -> str | None:
+    artist_id = (artist_id or "").strip()
+    if artist_id:
+        return artist_id if artist_id.startswith("id_") else f"id_{artist_id}"
+    return (name or "").strip() or None
+
+
+def _looks_scripted(tree: lxml.html.HtmlElement) -> bool:
+    """A page whose dates a script draws: scripts, and little text without them."""
+    if not tree.xpath("//script[@src]"):
+        return False
+    for node in tree.xpath("//script | //style | //noscript"):
+        node.drop_tree()
+    return len(" ".join(tree.text_content().split())) < 400
+
+
+def _base(tree: lxml.html.HtmlElement, url: str) -> str:
+    base = tree.xpath("//base/@href")
+    return urljoin(url, base[0]) if base else url
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def _add(values: list[str], value: str) -> None:
+    if value not in values:
+        values.append(value)
