@@ -79,12 +79,13 @@ def read_page(body: bytes, url: str) -> PageFindings:
 
 def _read_anchors(tree: lxml.html.HtmlElement, base: str, found: PageFindings) -> None:
     site = _host(found.url)
-    for anchor in tree.iter("a"):
-        href = (anchor.get("href") or "").strip()
-        if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
-            continue
-        target = urljoin(base, href)
-        parts = urlsplit(target)
+    anchors = list(_anchors(tree, base))
+    web = [parts for _a, _t, parts in anchors if parts.scheme in ("http", "https")]
+    # A link-in-bio page (its own service, or a page of nothing but links to elsewhere):
+    # its "Tour" link may lead to another site.
+    found.link_in_bio = found.link_in_bio or (
+        len(web) >= 3 and all(_host(p.geturl()) != site for p in web))
+    for anchor, target, parts in anchors:
         if parts.scheme == "webcal" or parts.path.lower().endswith(".ics"):
             _add(found.feeds, feed_url(target))
             continue
@@ -100,9 +101,23 @@ def _read_anchors(tree: lxml.html.HtmlElement, base: str, found: PageFindings) -
             for feed in google_calendar_feeds(target):
                 _add(found.feeds, feed)
             continue
-        same_site = host == site
-        if (same_site or found.link_in_bio) and _is_tour_link(anchor, parts.path):
-            _add(found.tour_links, urlunsplit(parts._replace(fragment="")))
+        link = urlunsplit(parts._replace(fragment=""))
+        if (host == site or found.link_in_bio) and link != found.url \
+                and _is_tour_link(anchor, parts.path):
+            _add(found.tour_links, link)
+
+
+def _anchors(tree: lxml.html.HtmlElement, base: str):
+    """(anchor, absolute URL, its parts) of each link; malformed URLs are skipped."""
+    for anchor in tree.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
+            continue
+        try:
+            target = urljoin(base, href)
+            yield anchor, target, urlsplit(target)
+        except ValueError:
+            continue
 
 
 def _is_tour_link(anchor: lxml.html.HtmlElement, path: str) -> bool:
@@ -127,8 +142,12 @@ def feed_url(url: str) -> str:
 
 def google_calendar_feeds(src: str) -> list[str]:
     """The public iCalendar URLs of a Google Calendar embed (`…/calendar/embed?src=ID`)."""
-    parts = urlsplit(src if "://" in src else "https:" + src if src.startswith("//") else src)
-    if (parts.hostname or "") != "calendar.google.com" or "/embed" not in parts.path:
+    try:
+        parts = urlsplit("https:" + src if src.startswith("//") else src)
+        host = parts.hostname or ""
+    except ValueError:
+        return []
+    if host != "calendar.google.com" or "/embed" not in parts.path:
         return []
     return [f"https://calendar.google.com/calendar/ical/{quote(cal, safe='')}/public/basic.ics"
             for cal in parse_qs(parts.query).get("src", []) if cal.strip()]
@@ -156,7 +175,10 @@ def _base(tree: lxml.html.HtmlElement, url: str) -> str:
 
 
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").removeprefix("www.")
+    try:
+        return (urlsplit(url).hostname or "").removeprefix("www.")
+    except ValueError:
+        return ""
 
 
 def _add(values: list[str], value: str) -> None:
