@@ -26,6 +26,8 @@ LINK_IN_BIO_HOSTS = ("linktr.ee", "lnk.bio", "beacons.ai", "bio.link", "linkin.b
                      "solo.to", "campsite.bio", "hoo.be")
 _SONGKICK = re.compile(r"songkick\.com/(?:artists|injector)/(\d+)|widget-app\.songkick\.com"
                        r"/injector/(\d+)", re.IGNORECASE)
+# The Events Calendar's "?ical=1", Squarespace's "?format=ical", "outlook-ical=1".
+_ICAL_QUERY = re.compile(r"(?:^|&)(?:[\w-]*ical=1|format=ical)(?:&|$)", re.IGNORECASE)
 _BANDSINTOWN_LINK = re.compile(r"^/(?:[a-z]{2}/)?a/(\d+)", re.IGNORECASE)
 
 
@@ -59,7 +61,7 @@ def read_page(body: bytes, url: str) -> PageFindings:
     found.link_in_bio = _host(url) in LINK_IN_BIO_HOSTS
     for link in tree.iter("link"):
         if (link.get("type") or "").lower().startswith("text/calendar") and link.get("href"):
-            _add(found.feeds, feed_url(urljoin(base, link.get("href"))))
+            _add_feed(found.feeds, feed_url(urljoin(base, link.get("href"))))
     for frame in tree.iter("iframe"):
         for feed in google_calendar_feeds(frame.get("src") or ""):
             _add(found.feeds, feed)
@@ -86,8 +88,9 @@ def _read_anchors(tree: lxml.html.HtmlElement, base: str, found: PageFindings) -
     found.link_in_bio = found.link_in_bio or (
         len(web) >= 3 and all(_host(p.geturl()) != site for p in web))
     for anchor, target, parts in anchors:
-        if parts.scheme == "webcal" or parts.path.lower().endswith(".ics"):
-            _add(found.feeds, feed_url(target))
+        if parts.scheme == "webcal" or parts.path.lower().endswith(".ics") \
+                or _ICAL_QUERY.search(parts.query):
+            _add_feed(found.feeds, feed_url(target))
             continue
         if parts.scheme not in ("http", "https"):
             continue
@@ -179,6 +182,13 @@ def _host(url: str) -> str:
         return (urlsplit(url).hostname or "").removeprefix("www.")
     except ValueError:
         return ""
+
+
+def _add_feed(feeds: list[str], url: str) -> None:
+    """A feed once, whatever the scheme: webcal:// says nothing of http or https."""
+    bare = url.split("://", 1)[-1]
+    if all(feed.split("://", 1)[-1] != bare for feed in feeds):
+        feeds.append(url)
 
 
 def _add(values: list[str], value: str) -> None:
