@@ -108,12 +108,14 @@ class FakeMusicBrainz:
     broken: bool = False
     arrivals: list[float] = field(default_factory=list)
     user_agents: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, request) -> None:
         with self._lock:
             self.arrivals.append(time.monotonic())
             self.user_agents.append(request.headers.get("User-Agent", ""))
+            self.paths.append(request.path)
             if self.busy > 0:
                 self.busy -= 1
                 return _send(request, 503, "text/html", b"<html>Rate limited</html>",
