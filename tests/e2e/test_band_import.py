@@ -127,6 +127,7 @@ def test_importing_again_changes_nothing(world):
 
 def test_importing_a_listenbrainz_user_uses_their_mbids(world):
     deployment, _names, site, musicbrainz = world
+    deployment.bandcrawler("band", "add", "Band Aa", "--mbid", mbid(0))  # known already
     asked = len(musicbrainz.paths)
 
     done = deployment.bandcrawler("band", "import", "--listenbrainz", "listener", "--top", "3")
