@@ -24,7 +24,7 @@ def run_band(app: Bandcrawler, args: argparse.Namespace, settings) -> int:
     if args.band_command == "list":
         statuses = band_statuses(app.store)
         if args.json:
-            print_json([asdict(s) for s in statuses])
+            print_json([_band_json(s, args.status) for s in statuses])
         else:
             print(format_band_list(statuses))
         return 0
@@ -43,6 +43,17 @@ def run_band(app: Bandcrawler, args: argparse.Namespace, settings) -> int:
         return _add(app, args, discoverer)
     except FetchError as exc:
         raise UserError(str(exc)) from None
+
+
+def _band_json(status, with_status: bool) -> dict:
+    """The band as `band list --json` has always shown it; each source's origin and last
+    crawl under `status` with --status."""
+    shown = {"band_id": status.band_id, "name": status.name, "sources": {}}
+    for source in status.sources:
+        shown["sources"].setdefault(source.kind, []).append(source.value)
+    if with_status:
+        shown["status"] = [asdict(source) for source in status.sources]
+    return shown
 
 
 def _given(args: argparse.Namespace) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bandcrawler.demo.run import run_demo
 
-        return run_demo(args.dir, dict(args.settings))
+        return run_demo(args.dir, dict(args.settings), serve=args.serve)
     app = Bandcrawler(Config.from_settings(project_settings(dict(args.settings))))
     try:
         handler = {"band": band, "search": search, "saga": saga, "reindex": reindex,

@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="crawl the bundled demo sites end to end")
     demo.add_argument("--dir", default="bandcrawler-demo",
                       help="where the demo keeps its database and Elasticsearch data")
+    demo.add_argument("--serve", action="store_true",
+                      help="keep the demo site up afterwards (Ctrl-C stops it), so its bands "
+                           "can be crawled again")
 
     band = commands.add_parser("band", help="register, discover, import, list and remove bands")
     _band_commands(band.add_subparsers(dest="band_command", required=True,
@@ -136,6 +139,8 @@ def _band_commands(band: argparse._SubParsersAction) -> None:
     imp.add_argument("--dry-run", action="store_true", help="show, register nothing")
     band_list = band.add_parser("list", help="bands, their sources and how each last crawled")
     band_list.add_argument("--json", action="store_true")
+    band_list.add_argument("--status", action="store_true",
+                           help="with --json: each source's origin and last crawl")
     remove = band.add_parser("remove", help="stop crawling a band, or one of its sources")
     remove.add_argument("name")
     _add_sources(remove, "remove")

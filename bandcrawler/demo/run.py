@@ -20,7 +20,10 @@ DEMO_QUERIES = (
 )
 
 
-def run_demo(directory: str, overrides: dict[str, Any]) -> int:
+DEMO_META = {"demo": True}
+
+
+def run_demo(directory: str, overrides: dict[str, Any], serve: bool = False) -> int:
     work = Path(directory).absolute()
     _fresh(work)
     settings = project_settings({
@@ -51,16 +54,66 @@ def run_demo(directory: str, overrides: dict[str, Any]) -> int:
             _report(app, stats)
         finally:
             app.close()
-    _explain(settings, es_server, work)
+        _explain(settings, es_server, work)
+        if serve:
+            _serve(site)
+    if not serve:
+        print("The demo site is no longer served, so its bands cannot be crawled again; "
+              "`bandcrawler demo --serve` keeps it up.")
     return 0
 
 
+def _serve(site: DemoSite) -> None:
+    import signal
+    import threading
+
+    # The crawl left Scrapy's shutdown handlers behind, which now stop nothing.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    print(f"\nThe demo site stays up at {site.url}: `scrapy crawl jsonld` (with the "
+          "BANDCRAWLER_DATABASE_URL above) crawls it again. Ctrl-C stops it.", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("Demo site stopped.")
+
+
 def _fresh(work: Path) -> None:
-    """A new database each run; the Elasticsearch data dir is reused (its server may run)."""
+    """A new database each run, unless it holds what the demo did not put there (it told the
+    user to use it); the Elasticsearch data dir is reused (its server may run)."""
     work.mkdir(parents=True, exist_ok=True)
+    foreign = _not_the_demos(work / "bandcrawler.db")
+    if foreign:
+        from bandcrawler.cli.handlers import UserError
+
+        raise UserError(
+            f"{work / 'bandcrawler.db'} holds bands the demo did not register or change "
+            f"({', '.join(foreign[:5])}{', …' if len(foreign) > 5 else ''}); the demo will "
+            "not delete it. Run it with another --dir, or delete that file yourself.")
     for name in ("bandcrawler.db", "bandcrawler.db-wal", "bandcrawler.db-shm"):
         (work / name).unlink(missing_ok=True)
     shutil.rmtree(work / "tmp", ignore_errors=True)
+
+
+def _not_the_demos(database: Path) -> list[str]:
+    """The bands in an existing demo database that someone else registered or changed."""
+    if not database.exists():
+        return []
+    from sqlalchemy import create_engine, select
+
+    from bandcrawler.store.tables import events
+
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(events.c.stream_id, events.c.meta).where(
+                events.c.stream_id.like("band-%"))).all()
+    except Exception:  # noqa: BLE001 - not a bandcrawler database: not the demo's either
+        return [f"a file that is not the demo's database ({database.name})"]
+    finally:
+        engine.dispose()
+    return sorted({stream.removeprefix("band-") for stream, meta in rows
+                   if not (meta or {}).get("demo")})
 
 
 def _register_demo_bands(app: Bandcrawler, site: DemoSite) -> None:
@@ -68,7 +121,7 @@ def _register_demo_bands(app: Bandcrawler, site: DemoSite) -> None:
 
     for band in site.bands():
         register_band(app.store, app.write_model, band["name"],
-                      [("website", site.url + band["website"])])
+                      [("website", site.url + band["website"])], meta=DEMO_META)
 
 
 def _crawl(settings) -> dict[str, Any]:

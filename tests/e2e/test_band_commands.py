@@ -44,7 +44,7 @@ def test_band_add_without_a_source_and_without_discovery_says_what_to_add(deploy
 
     assert done.returncode == 1
     assert "no source given for 'Nobody': add --website URL, --ical URL" in done.stderr
-    assert deployment.bandcrawler_json("band", "list") == []
+    assert deployment.bandcrawler_json("band", "list", "--status") == []
 
 
 def test_band_add_of_a_name_musicbrainz_does_not_know_registers_nothing(deployment):
@@ -52,7 +52,7 @@ def test_band_add_of_a_name_musicbrainz_does_not_know_registers_nothing(deployme
 
     assert done.returncode == 1
     assert "MusicBrainz knows no artist called 'Nobody'" in done.stderr
-    assert deployment.bandcrawler_json("band", "list") == []
+    assert deployment.bandcrawler_json("band", "list", "--status") == []
 
 
 def test_an_invalid_musicbrainz_id_is_rejected_when_added(deployment):
@@ -71,9 +71,9 @@ def test_band_add_by_name_alone_registers_what_musicbrainz_and_the_site_name(dep
     done = deployment.bandcrawler("band", "add", "the pressed flowers")
 
     assert "skipped https://www.songkick.com/artists/1-pressed-flowers" in done.stdout
-    [band] = deployment.bandcrawler_json("band", "list")
+    [band] = deployment.bandcrawler_json("band", "list", "--status")
     assert {(s["kind"], s["value"].replace(deployment.site, ""), s["discovered_from"])
-            for s in band["sources"]} == {
+            for s in band["status"]} == {
         ("musicbrainz", MBID, f"musicbrainz:{MBID}"),
         ("website", "/wordpress/events/", f"website:{deployment.site}/wordpress/events/"),
         ("ical", "/wordpress/events/?ical=1", f"website:{deployment.site}/wordpress/"),
@@ -101,8 +101,8 @@ def test_website_discovery_registers_each_source_the_site_names_once(deployment)
     again = deployment.bandcrawler("band", "add", "Kellerkind", "--website", site + "/deep/",
                                    "--discover")
 
-    [band] = deployment.bandcrawler_json("band", "list")
-    assert [(s["kind"], s["value"]) for s in band["sources"]] == [
+    [band] = deployment.bandcrawler_json("band", "list", "--status")
+    assert [(s["kind"], s["value"]) for s in band["status"]] == [
         ("website", site + "/deep/live/konzerte/")]
     assert "already registered" in again.stdout
 
@@ -130,7 +130,7 @@ def test_removing_a_source_and_a_band_are_events_and_its_concerts_stay_unlisted(
     assert one.stdout.strip() == ("removed source ical https://x.example/a.ics from "
                                   "Harbour Lights")
     assert "removed Harbour Lights; its 2 concert(s) stay in the log" in both.stdout
-    assert deployment.bandcrawler_json("band", "list") == []
+    assert deployment.bandcrawler_json("band", "list", "--status") == []
     types = stored_types(deployment)
     assert "BandSourceRemoved" in types and "BandRemoved" in types
     assert {h["listed"] for h in deployment.bandcrawler_json("search")} == {False}

@@ -97,10 +97,10 @@ def test_importing_thirty_names_registers_the_known_and_lists_the_rest(world):
     assert f"Echo (GB) [{mbid(100)}]; Echo (US) [{mbid(150)}]" in done.stdout
     for name in UNKNOWN:
         assert f"    {name}" in done.stdout
-    bands = {b["name"]: b for b in deployment.bandcrawler_json("band", "list")}
+    bands = {b["name"]: b for b in deployment.bandcrawler_json("band", "list", "--status")}
     assert sorted(bands) == sorted(KNOWN)
     for n, name in enumerate(KNOWN):
-        assert {(s["kind"], s["value"]) for s in bands[name]["sources"]} == {
+        assert {(s["kind"], s["value"]) for s in bands[name]["status"]} == {
             ("musicbrainz", mbid(n)), ("website", f"{site}/gen/{n}/tour/")}
     assert all("bandcrawler/" in agent for agent in musicbrainz.user_agents)
 
@@ -135,7 +135,7 @@ def test_importing_a_listenbrainz_user_uses_their_mbids(world):
 
     assert "registered: 2" in done.stdout and "unchanged: 1" in done.stdout
     assert "unchanged: 3" in again.stdout
-    bands = {b["name"]: b for b in deployment.bandcrawler_json("band", "list")}
-    assert {(s["kind"], s["value"]) for s in bands["Extra Two"]["sources"]} == {
+    bands = {b["name"]: b for b in deployment.bandcrawler_json("band", "list", "--status")}
+    assert {(s["kind"], s["value"]) for s in bands["Extra Two"]["status"]} == {
         ("musicbrainz", mbid(25)), ("website", f"{site}/gen/25/tour/")}
     assert not any("query=" in path for path in musicbrainz.paths[asked:])  # no guessing
