@@ -13,7 +13,10 @@ AT = "2025-01-01T00:00:00Z"
 
 SAMPLES: dict[str, ev.DomainEvent] = {
     "BandRegistered": ev.BandRegistered("b", "B", AT),
-    "BandSourceAdded": ev.BandSourceAdded("b", "ical", "https://b.example/feed.ics", AT),
+    "BandSourceAdded": ev.BandSourceAdded("b", "ical", "https://b.example/feed.ics", AT,
+                                          "website:https://b.example/"),
+    "BandSourceRemoved": ev.BandSourceRemoved("b", "ical", "https://b.example/feed.ics", AT),
+    "BandRemoved": ev.BandRemoved("b", AT),
     "ConcertAnnounced": ev.ConcertAnnounced(
         "c", "b", "B", "jsonld",
         {"local_date": "2025-03-14", "venue": {"city": "Paris"}, "lineup": ["B", "C"]}, AT),
