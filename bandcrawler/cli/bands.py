@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.cli.handlers import UserError
-from bandcrawler.cli.output import format_band_list, print_json
+from bandcrawler.cli.output import format_band_list, print_json, shown
 from bandcrawler.domain import events as ev
 from bandcrawler.domain.band import SOURCE_KINDS, artist_mbid
 from bandcrawler.http_client import FetchError
@@ -112,7 +112,7 @@ def _ask(resolution: Resolution):
     if not resolution.candidates:
         raise UserError(f"MusicBrainz knows no artist called {resolution.name!r}; give its "
                         "sources (--website URL, …) instead")
-    listing = "\n".join(f"  {i}. {c.describe()}  score {c.score}"
+    listing = "\n".join(f"  {i}. {shown(c.describe())}  score {c.score}"
                         for i, c in enumerate(resolution.candidates, 1))
     if not sys.stdin.isatty():
         raise UserError(f"{resolution.name!r} is ambiguous; choose one with --mbid:\n"
@@ -140,21 +140,22 @@ def register(app: Bandcrawler, name: str, given: list[tuple[str, str]],
         raise UserError(str(exc)) from None
     for event in decided:
         if isinstance(event, ev.BandRegistered):
-            print(f"registered {name} as {band_id}")
+            print(f"registered {shown(name)} as {band_id}")
         elif isinstance(event, ev.BandSourceAdded):
-            print(f"added source {event.kind} {event.value} to {name}")
+            print(f"added source {event.kind} {shown(event.value)} to {shown(name)}")
     if not decided:
         print(f"{name}: already registered with these sources ({band_id})")
     return decided
 
 
 def format_discovery(found: Discovery) -> str:
-    lines = [f"Found for {found.name}" + (f" (MusicBrainz {found.mbid})" if found.mbid
-                                          else "") + ":"]
+    lines = [f"Found for {shown(found.name)}" + (f" (MusicBrainz {found.mbid})" if found.mbid
+                                                 else "") + ":"]
     for item in found.found:
         state = f"not registered: {item.why_not}" if item.why_not else "crawlable"
-        lines.append(f"  {item.kind:<12} {item.value}  ({state}; from {item.discovered_from})")
-    lines += [f"  note: {note}" for note in found.notes]
+        lines.append(f"  {item.kind:<12} {shown(item.value)}  ({state}; from "
+                     f"{shown(item.discovered_from)})")
+    lines += [f"  note: {shown(note)}" for note in found.notes]
     return "\n".join(lines)
 
 

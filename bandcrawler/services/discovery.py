@@ -75,7 +75,9 @@ class Discoverer:
         """MusicBrainz's artists called `name`: one is chosen only when no other has it."""
         query = urlencode({"query": f'artist:"{name}" OR alias:"{name}"', "fmt": "json",
                            "limit": 10})
-        _status, _url, body = self.client.get(f"{self.musicbrainz_api}/artist?{query}")
+        status, _url, body = self.client.get(f"{self.musicbrainz_api}/artist?{query}")
+        if status >= 400:
+            raise FetchError(f"MusicBrainz search for {name!r}: HTTP {status}")
         try:
             candidates = parse_artist_search(body)
         except MalformedAnswer as exc:

@@ -149,3 +149,30 @@ def test_band_list_shows_per_source_when_it_was_crawled_and_what_it_gave(deploym
 
     assert "never crawled" in before
     assert "2 concert(s), read completely" in after and "last crawled 20" in after
+
+
+def test_the_sources_discovered_on_a_site_crawl_into_its_concerts(deployment):
+    deployment.bandcrawler("band", "add", "The Pressed Flowers", "--website",
+                           deployment.site + "/wordpress/", "--discover")
+
+    deployment.crawl("jsonld")
+    deployment.crawl("ical")
+
+    hits = deployment.bandcrawler_json("search")
+    by_source = {source: sorted((h["local_date"], h["venue"]["name"]) for h in hits
+                                if source in h["sources"]) for source in ("jsonld", "ical")}
+    assert len(by_source["jsonld"]) == 2 and by_source["ical"] == by_source["jsonld"]
+    assert sorted(h["venue"]["city"] for h in hits if "jsonld" in h["sources"]) == [
+        "Glasgow", "Leeds"]
+
+
+def test_band_discover_shows_and_registers_only_with_yes(deployment):
+    site = deployment.site + "/squarespace/"
+    shown = deployment.bandcrawler("band", "discover", "Harbour Lights", "--website", site)
+    assert "Nothing registered; add --yes" in shown.stdout
+    assert deployment.bandcrawler_json("band", "list") == []
+
+    deployment.bandcrawler("band", "discover", "Harbour Lights", "--website", site, "--yes")
+
+    assert deployment.bandcrawler_json("band", "list")[0]["sources"] == {
+        "website": [deployment.site + "/squarespace/tour"]}
