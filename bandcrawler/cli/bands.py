@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.cli.handlers import UserError
 from bandcrawler.cli.output import format_band_list, print_json, shown
 from bandcrawler.domain import events as ev
 from bandcrawler.domain.band import SOURCE_KINDS, artist_mbid
-from bandcrawler.http_client import FetchError
 from bandcrawler.services.bands import band_statuses, register_band, remove_band, remove_source
-from bandcrawler.services.discovery import Discovery, Resolution
+
+if TYPE_CHECKING:  # discovery's parsers (lxml, extruct) load only for the commands using them
+    from bandcrawler.services.discovery import Discovery, Resolution
 
 NO_SOURCE = ("no source given for {name!r}: add --website URL, --ical URL, --bandsintown "
              "ARTIST or --musicbrainz MBID (or leave out --no-discover to look it up in "
@@ -30,6 +32,7 @@ def run_band(app: Bandcrawler, args: argparse.Namespace, settings) -> int:
         return 0
     if args.band_command == "remove":
         return _remove(app, args)
+    from bandcrawler.http_client import FetchError
     from bandcrawler.services.discovery import make_discoverer
 
     discoverer = make_discoverer(settings)
@@ -72,6 +75,8 @@ def _add(app: Bandcrawler, args: argparse.Namespace, discoverer) -> int:
     if args.discover and not args.website:
         raise UserError("--discover reads the --website pages: give at least one")
     if args.discover:
+        from bandcrawler.services.discovery import Discovery
+
         found = Discovery(args.name)
         for url in args.website:
             discoverer.website(url, found)
@@ -86,6 +91,8 @@ def _add(app: Bandcrawler, args: argparse.Namespace, discoverer) -> int:
 
 def _discover(app: Bandcrawler, args: argparse.Namespace, discoverer) -> int:
     if args.website:
+        from bandcrawler.services.discovery import Discovery
+
         found = discoverer.website(args.website, Discovery(args.name))
     else:
         found = _look_up(args.name, args.mbid, discoverer)
