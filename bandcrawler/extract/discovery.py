@@ -41,6 +41,7 @@ class PageFindings:
     bandsintown: list[str] = field(default_factory=list)  # artist names or id_<n>
     songkick: list[str] = field(default_factory=list)  # Songkick artist ids
     tour_links: list[str] = field(default_factory=list)
+    embeds: list[str] = field(default_factory=list)  # framed HTML (a site builder's widgets)
     link_in_bio: bool = False
     needs_javascript: bool = False
 
@@ -63,8 +64,13 @@ def read_page(body: bytes, url: str) -> PageFindings:
         if (link.get("type") or "").lower().startswith("text/calendar") and link.get("href"):
             _add_feed(found.feeds, feed_url(urljoin(base, link.get("href"))))
     for frame in tree.iter("iframe"):
-        for feed in google_calendar_feeds(frame.get("src") or ""):
-            _add(found.feeds, feed)
+        src = (frame.get("src") or "").strip()
+        feeds = google_calendar_feeds(src)
+        for feed in feeds:
+            _add_feed(found.feeds, feed)
+        embed = _embed(base, src) if not feeds else None
+        if embed:
+            _add(found.embeds, embed)
     for element in tree.xpath("//*[@data-artist-name or @data-artist-id]"):
         artist = _bandsintown_artist(element.get("data-artist-id"),
                                      element.get("data-artist-name"))
@@ -154,6 +160,25 @@ def google_calendar_feeds(src: str) -> list[str]:
         return []
     return [f"https://calendar.google.com/calendar/ical/{quote(cal, safe='')}/public/basic.ics"
             for cal in parse_qs(parts.query).get("src", []) if cal.strip()]
+
+
+# Players and maps in frames hold no dates; a site builder's "HTML embed" frame may.
+_NOT_EMBEDS = ("youtube.com", "youtube-nocookie.com", "player.vimeo.com", "open.spotify.com",
+               "bandcamp.com", "soundcloud.com", "google.com", "maps.google.com",
+               "music.apple.com", "instagram.com", "facebook.com")
+
+
+def _embed(base: str, src: str) -> str | None:
+    try:
+        url = urljoin(base, src)
+        host = _host(url)
+        scheme = urlsplit(url).scheme
+    except ValueError:
+        return None
+    if scheme not in ("http", "https") or any(host == h or host.endswith("." + h)
+                                               for h in _NOT_EMBEDS):
+        return None
+    return url
 
 
 def _bandsintown_artist(artist_id: str | None, name: str | None) -> str | None:

@@ -137,6 +137,10 @@ class Discoverer:
                 if link not in seen and depth < self.max_depth:
                     seen.add(link)
                     queue.append((link, depth + 1))
+            for embed in findings.embeds:  # a frame is part of its page: same depth
+                if embed not in seen:
+                    seen.add(embed)
+                    queue.appendleft((embed, depth))
         if not any(f.discovered_from.startswith("website:") for f in into.found):
             into.notes.append(f"{homepage}: no dates found on the site")
         return into

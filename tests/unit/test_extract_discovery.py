@@ -41,11 +41,20 @@ def test_a_squarespace_nav_link_named_tour_is_followed_and_its_events_counted():
     assert page("/squarespace/tour/").events == 2
 
 
-def test_a_wix_page_with_a_bandsintown_widget_names_the_artist_id():
+def test_a_wix_page_frames_its_html_embed_whose_bandsintown_widget_names_the_artist():
     wix = page("/wix/")
 
-    assert wix.bandsintown == ["id_15551234"]
-    assert wix.events == 0 and wix.feeds == []
+    assert wix.embeds == ["http://bio.example/wix/embed/"]
+    assert wix.bandsintown == [] and wix.events == 0 and wix.feeds == []
+    assert page("/wix/embed/").bandsintown == ["id_15551234"]
+
+
+def test_players_and_maps_in_frames_are_not_embeds_to_read():
+    body = (b'<iframe src="https://www.youtube.com/embed/x"></iframe>'
+            b'<iframe src="https://bandcamp.com/EmbeddedPlayer/album=1"></iframe>'
+            b'<iframe src="https://open.spotify.com/embed/artist/1"></iframe>')
+
+    assert read_page(body, SITE + "/").embeds == []
 
 
 def test_a_songkick_widget_names_the_songkick_artist_once():
