@@ -56,6 +56,9 @@ class HttpClient:
                                             preload_content=False)
                 body = answer.read(self.max_bytes + 1)
                 answer.release_conn()
+                # Counted from the answer too: a request whose sending was slow must not let
+                # the next one reach the server less than the interval after it.
+                self._last[urlsplit(url).netloc] = time.monotonic()
             except urllib3.exceptions.HTTPError as exc:
                 reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
                 if attempt == self.retries:
