@@ -54,7 +54,7 @@ def read_entries(text: str) -> list[Entry]:
 
 def run_import(app: Bandcrawler, args: argparse.Namespace, discoverer: Discoverer) -> int:
     if (args.file is None) == (args.listenbrainz is None):
-        raise UserError("give a FILE (or - for stdin) or --listenbrainz USER, not both")
+        raise UserError("give one of FILE (- for stdin) and --listenbrainz USER")
     if not 1 <= args.top <= 1000:
         raise UserError("--top must be within 1..1000")
     if args.listenbrainz:
