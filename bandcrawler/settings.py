@@ -72,3 +72,14 @@ BANDCRAWLER_GEOCODER_MIN_DELAY = os.environ.get("BANDCRAWLER_GEOCODER_MIN_DELAY"
 # Seconds a "not found" answer stays cached before the geocoder is asked again (results are
 # kept forever); within it, resume and later crawls do not ask about that place.
 BANDCRAWLER_GEOCODER_MISS_TTL = os.environ.get("BANDCRAWLER_GEOCODER_MISS_TTL", "86400")
+
+# Alerts (bandcrawler notify): e-mail through SMTP (smtp://user:pass@host:587 uses STARTTLS,
+# smtps:// TLS from the start), the sender address, a CA file for a private server's
+# certificate, the secret that signs webhook bodies (HMAC-SHA256), the time a channel may
+# take, and the first retry's wait (doubling on each failure, at most 6 hours).
+BANDCRAWLER_SMTP_URL = os.environ.get("BANDCRAWLER_SMTP_URL")
+BANDCRAWLER_MAIL_FROM = os.environ.get("BANDCRAWLER_MAIL_FROM", "bandcrawler@localhost")
+BANDCRAWLER_SMTP_CA_CERTS = os.environ.get("BANDCRAWLER_SMTP_CA_CERTS")
+BANDCRAWLER_WEBHOOK_SECRET = os.environ.get("BANDCRAWLER_WEBHOOK_SECRET")
+BANDCRAWLER_NOTIFY_TIMEOUT = os.environ.get("BANDCRAWLER_NOTIFY_TIMEOUT", "10")
+BANDCRAWLER_NOTIFY_RETRY_SECONDS = os.environ.get("BANDCRAWLER_NOTIFY_RETRY_SECONDS", "60")

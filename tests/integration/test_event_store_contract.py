@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import String, cast, select
 from sqlalchemy.exc import StatementError
 
-from bandcrawler.store.engine import make_engine
+from bandcrawler.store.engine import HEAD_REVISION, make_engine
 from bandcrawler.store.event_store import ConcurrencyError, EventStore, NewEvent
 from bandcrawler.store.tables import events, metadata
 from tests.support.postgres import postgres_schema_url, requires_postgres
@@ -308,7 +308,7 @@ class EventStoreContract:
     def test_the_migrated_schema_is_the_one_the_code_declares(self, engine):
         with engine.connect() as conn:
             context = MigrationContext.configure(conn)
-            assert context.get_current_heads() == ("0001",)
+            assert context.get_current_heads() == (HEAD_REVISION,)
             assert compare_metadata(context, metadata) == []
 
 
