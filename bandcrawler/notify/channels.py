@@ -110,11 +110,14 @@ def send_apprise(url: str, payload: dict[str, Any], settings: ChannelSettings) -
 
 
 def mask_target(kind: str, target: str) -> str:
-    """A channel's target fit to print: an address as it is; of a URL only its scheme and
-    host (services put their tokens in the path, the query and the user part)."""
+    """A channel's target fit to print: an address as it is; of a webhook only its scheme
+    and host (tokens hide in the path, the query and the user part); of an apprise URL only
+    its scheme (services put their secrets even in the host: an ntfy topic, a bot token)."""
     if kind == "email":
         return target
     parts = urlsplit(target)
+    if kind != "webhook":
+        return f"{parts.scheme}://…"
     host = parts.hostname or ""
     if parts.port:
         host += f":{parts.port}"

@@ -22,7 +22,7 @@ def subject(payload: dict[str, Any]) -> str:
 def text_body(payload: dict[str, Any]) -> str:
     lines = [f"{len(payload['changes'])} change(s) for your watch \"{payload['watch']}\":", ""]
     for change in payload["changes"]:
-        lines += _change_lines(change) + [""]
+        lines += [*_change_lines(change), ""]
     lines.append(f"Message {payload['message_id']} — bandcrawler")
     return "\n".join(lines)
 
