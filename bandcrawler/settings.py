@@ -39,6 +39,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "bandcrawler.extensions.unlisting.UnlistingExtension": 500,
+    "bandcrawler.extensions.notify.NotifyExtension": 900,
 }
 
 # The event store and write model: any SQLAlchemy URL. With SQLite, prefer an absolute path.
@@ -83,3 +84,5 @@ BANDCRAWLER_SMTP_CA_CERTS = os.environ.get("BANDCRAWLER_SMTP_CA_CERTS")
 BANDCRAWLER_WEBHOOK_SECRET = os.environ.get("BANDCRAWLER_WEBHOOK_SECRET")
 BANDCRAWLER_NOTIFY_TIMEOUT = os.environ.get("BANDCRAWLER_NOTIFY_TIMEOUT", "10")
 BANDCRAWLER_NOTIFY_RETRY_SECONDS = os.environ.get("BANDCRAWLER_NOTIFY_RETRY_SECONDS", "60")
+# Whether a crawl tells people of its changes once it has stopped.
+BANDCRAWLER_NOTIFY_AT_CRAWL_END = os.environ.get("BANDCRAWLER_NOTIFY_AT_CRAWL_END", "true")

@@ -93,3 +93,54 @@ class WebhookSink:
 
     def payloads(self) -> list[dict[str, Any]]:
         return [json.loads(r["body"]) for r in self.received]
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 with STARTTLS and AUTH (a trustme
+    certificate); `messages` holds what it was sent, parsed."""
+
+    def __init__(self, tmp_path, user: str = "alerts", password: str = "s3cret-pw"):
+        import socket
+        import ssl
+
+        import trustme
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        ca = trustme.CA()
+        self.ca_path = str(tmp_path / "smtp-ca.pem")
+        ca.cert_pem.write_to_path(self.ca_path)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        self.messages: list = []
+        self.logins: list[str] = []
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):  # noqa: N802
+                from email import message_from_bytes, policy
+
+                sink.messages.append(message_from_bytes(envelope.content,
+                                                        policy=policy.default))
+                return "250 OK"
+
+        def authenticate(server, session, envelope, mechanism, auth_data):
+            ok = (auth_data.login.decode(), auth_data.password.decode()) == (user, password)
+            if ok:
+                sink.logins.append(auth_data.login.decode())
+            return AuthResult(success=ok)
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port,
+                                     tls_context=context, require_starttls=True,
+                                     authenticator=authenticate, auth_require_tls=True)
+        self.url = f"smtp://{user}:{password}@127.0.0.1:{self.port}"
+
+    def __enter__(self) -> SmtpSink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.controller.stop()
