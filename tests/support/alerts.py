@@ -58,7 +58,7 @@ class WebhookSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 sink.received.append({"headers": dict(self.headers), "body": body,
                                       "path": self.path})
