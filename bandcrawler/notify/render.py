@@ -13,8 +13,8 @@ def subject(payload: dict[str, Any]) -> str:
     changes = payload["changes"]
     first = changes[0]
     more = f" and {len(changes) - 1} more" if len(changes) > 1 else ""
-    line = (f"[bandcrawler] {payload['watch']}: {first['concert'].get('band')} "
-            f"{first['kind']}{more}")
+    what = first["summary"].split(" — said by")[0]
+    line = f"[bandcrawler] {payload['watch']}: {first['concert'].get('band')}, {what}{more}"
     # Text from crawled pages: no line breaks in a header.
     return " ".join(line.split())[:MAX_SUBJECT]
 
