@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from bandcrawler.domain.changes import Change, Said, said_by
 from bandcrawler.domain.concert import Concert
@@ -45,8 +45,15 @@ class NotificationFollower:
         self.engine, self.today = engine, today
 
     def checkpoint(self) -> int:
+        """Its position; the log's head while no watch exists (nothing before a watch's
+        creation is news to it, so there is nothing to read: a crawl's end costs nothing
+        until someone watches)."""
         with self.engine.connect() as conn:
-            return self._position(conn)
+            position = self._position(conn)
+            if load_watches(conn):
+                return position
+            return max(position, conn.execute(select(func.max(events.c.position))).scalar()
+                       or 0)
 
     def apply(self, batch: Sequence[StoredEvent]) -> None:
         if not batch:
