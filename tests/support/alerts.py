@@ -113,6 +113,7 @@ class SmtpSink:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
         self.messages: list = []
+        self.received_at: list[float] = []  # time.time() of each message's arrival
         self.logins: list[str] = []
         sink = self
 
@@ -122,6 +123,7 @@ class SmtpSink:
 
                 sink.messages.append(message_from_bytes(envelope.content,
                                                         policy=policy.default))
+                sink.received_at.append(time.time())
                 return "250 OK"
 
         def authenticate(server, session, envelope, mechanism, auth_data):
