@@ -16,6 +16,7 @@ from bandcrawler.store.tables import deliveries
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=6)
+LEASE_TIMEOUTS = 3
 
 
 @dataclass
@@ -31,7 +32,11 @@ def deliver_due(engine: Engine, settings: ChannelSettings, *, retry_seconds: flo
     is down costs one timeout, not one per message)."""
     moment = now or datetime.now(UTC)
     report, broken = DeliveryReport(), dict[tuple[str, str], str]()
+    # Longer than one attempt may take (connect, TLS, the message: each within the timeout).
+    lease = _iso(moment + timedelta(seconds=LEASE_TIMEOUTS * settings.timeout))
     for row in _due(engine, _iso(moment)):
+        if not _claim(engine, row, lease):  # another process (follow, a crawl) sends it
+            continue
         reason = broken.get((row.channel, row.target))
         if reason is None:
             try:
@@ -81,6 +86,18 @@ def _due(engine: Engine, now: str) -> list[Any]:
              .order_by(deliveries.c.created_at, deliveries.c.delivery_id))
     with engine.connect() as conn:
         return list(conn.execute(query).all())
+
+
+def _claim(engine: Engine, row: Any, lease: str) -> bool:
+    """Take the delivery for this process until `lease` (a process that dies holding it
+    only delays it): a conditional update that only one of several senders wins."""
+    with engine.begin() as conn:
+        claimed = conn.execute(
+            update(deliveries).where(deliveries.c.delivery_id == row.delivery_id,
+                                     deliveries.c.status == "pending",
+                                     deliveries.c.next_attempt_at == row.next_attempt_at)
+            .values(next_attempt_at=lease))
+    return claimed.rowcount == 1
 
 
 def _record_sent(engine: Engine, delivery_id: str) -> None:

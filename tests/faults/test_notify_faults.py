@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from bandcrawler.services.watches import create_watch
 from bandcrawler.store.engine import make_engine
 from bandcrawler.store.event_store import EventStore
@@ -20,13 +22,17 @@ def test_a_kill_between_send_and_record_repeats_at_most_once_with_the_same_ids(
         record(store, source_id="v", venue_city="Versailles", venue_name="Chapelle")
         deployment = Deployment(database_url, "http://127.0.0.1:9", "unused")
         deployment.env.update(BANDCRAWLER_SMTP_URL=smtp.url,
-                              BANDCRAWLER_SMTP_CA_CERTS=smtp.ca_path)
+                              BANDCRAWLER_SMTP_CA_CERTS=smtp.ca_path,
+                              BANDCRAWLER_NOTIFY_TIMEOUT="1")
         # The e-mail goes first (deliveries by id): killed once it is sent, not recorded.
         deployment.env["BANDCRAWLER_KILL_AT"] = "notify_sent:1"
         killed = deployment.bandcrawler("notify", check=False)
         assert killed.returncode == -9, killed.stderr[-2000:]
         assert (len(smtp.messages), len(hook.received)) == (1, 0)
         del deployment.env["BANDCRAWLER_KILL_AT"]
+        deployment.bandcrawler("notify")  # the webhook; the e-mail is still claimed
+        assert (len(smtp.messages), len(hook.received)) == (1, 1)
+        time.sleep(3.1)  # the dead process's claim on the e-mail lapses (3 timeouts)
         deployment.bandcrawler("notify")
         deployment.bandcrawler("notify")
         status = deployment.bandcrawler("notify", "--status").stdout

@@ -202,3 +202,29 @@ def test_replaying_a_batch_writes_no_second_message(store, database_url):
     follower.apply(batch)
     with store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(deliveries)).scalar() == 1
+
+
+def test_two_senders_at_once_send_each_message_once(store, database_url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with WebhookSink(delay=0.2) as hook:
+        create_watch(store, "paris", {**PARIS, "webhooks": [hook.url]})
+        for n in range(5):
+            record(store, source_id=f"s{n}", local_date=f"2030-04-0{n + 1}")
+            catch_up(NotificationFollower(store.engine), store)
+        settings = ChannelSettings(timeout=5)
+        with ThreadPoolExecutor(3) as pool:
+            reports = list(pool.map(lambda _: deliver_due(store.engine, settings), range(3)))
+        keys = [r["headers"]["Idempotency-Key"] for r in hook.received]
+    assert sorted(keys) == sorted(set(keys)) and len(keys) == 5
+    assert sum(len(r.sent) for r in reports) == 5
+
+
+def test_a_backfill_watch_hears_of_what_is_known_already(store, database_url):
+    record(store)
+    record(store, source_id="b", venue_city="Berlin", venue_name="SO36")
+    with WebhookSink() as hook:
+        create_watch(store, "paris", {**PARIS, "webhooks": [hook.url]}, backfill=True)
+        notify(store, config(database_url))
+        [payload] = hook.payloads()
+    assert kinds(payload) == [("Paris", "announced")]
