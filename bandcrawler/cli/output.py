@@ -49,8 +49,9 @@ def watch_json(watch) -> dict:
 def format_watch(watch, token: bool = False) -> str:
     spec = watch_json(watch)
     lines = [f"{watch.name}  (since position {watch.since_position})"]
-    where = (f"within {spec['radius_km']:g} km of {spec['place'] or ''} "
-             f"({spec['lat']:.4f}, {spec['lon']:.4f})" if spec["lat"] is not None else None)
+    place = f"{spec['place']} " if spec["place"] else ""
+    where = (f"within {spec['radius_km']:g} km of {place}({spec['lat']:.4f}, "
+             f"{spec['lon']:.4f})" if spec["lat"] is not None else None)
     when = " ".join(f"{k} {spec[f]}" for k, f in (("from", "date_from"), ("to", "date_to"))
                     if spec[f]) or (f"next {spec['within_days']} days"
                                     if spec["within_days"] else None)

@@ -45,15 +45,17 @@ class NotificationFollower:
         self.engine, self.today = engine, today
 
     def checkpoint(self) -> int:
-        """Its position; the log's head while no watch exists (nothing before a watch's
-        creation is news to it, so there is nothing to read: a crawl's end costs nothing
-        until someone watches)."""
+        """Its position, or later where nothing before is news to any watch: the log's
+        head while no watch exists, else the earliest position a watch starts from (a
+        crawl's end reads nothing until someone watches; a new watch is not preceded by
+        a replay of the whole log)."""
         with self.engine.connect() as conn:
             position = self._position(conn)
-            if load_watches(conn):
-                return position
-            return max(position, conn.execute(select(func.max(events.c.position))).scalar()
-                       or 0)
+            watches = load_watches(conn)
+            if watches:
+                return max(position, min(w.since_position for w in watches))
+            head = conn.execute(select(func.max(events.c.position))).scalar() or 0
+            return max(position, head)
 
     def apply(self, batch: Sequence[StoredEvent]) -> None:
         if not batch:
