@@ -133,3 +133,23 @@ def test_history_tells_who_said_what_and_when(store):
     assert resolve_concert(store, "https://velvet.example/tour#paris") == concert_id
     assert resolve_concert(store, concert_id) == concert_id
     assert resolve_concert(store, "nothing") is None
+
+
+def test_a_calendar_of_search_hits_takes_each_concerts_sequence_from_the_log(store):
+    from bandcrawler.services.calendars import concerts_calendar
+    from bandcrawler.services.history import timelines
+
+    concert_id = record(store)
+    record(store, local_time="21:30")
+    [timeline] = timelines(store, [concert_id])  # a hit: the concert's public view
+    event = events_by_uid(concerts_calendar(store, [timeline.concert], name="search"))[
+        concert_id]
+    assert int(event["SEQUENCE"]) == 1
+
+
+def test_a_watch_is_found_by_its_feed_token_only(store):
+    from bandcrawler.services.watches import watch_by_token
+
+    watch = create_watch(store, "paris", {})
+    assert watch_by_token(store, watch.token).name == "paris"
+    assert watch_by_token(store, watch.token[:-1] + "x") is None
