@@ -4,6 +4,7 @@ and history a person should get, by real SMTP and webhook servers."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -96,3 +97,25 @@ def test_a_recrawl_tells_each_watch_its_four_changes_and_nothing_far_away(deploy
     print(f"\nalerts: 1 e-mail + 1 webhook, 4 changes each; the e-mail arrived "
           f"{smtp.received_at[0] - last_event.astimezone(UTC).timestamp():.2f}s after the "
           "crawl recorded its last change")
+
+
+def test_the_demo_shows_the_alert_it_sent_and_the_calendar(tmp_path, es_url):
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.commands import ROOT
+
+    alias = f"concerts-demo-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "ELASTICSEARCH_URL": es_url, "BANDCRAWLER_INDEX": alias}
+    done = subprocess.run([sys.executable, "-m", "bandcrawler", "demo", "--dir",
+                           str(tmp_path / "demo")], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    ConcertIndex(make_client(es_url), alias).drop()
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Alerts: 1 e-mail(s) sent" in done.stdout
+    # 90 minutes later (which hours depends on the season: the page gives a +02:00 offset)
+    assert re.search(r"time changed from (\d\d):\d\d to (\d\d):\d\d", done.stdout)
+    assert len(list((tmp_path / "demo" / "mail").glob("*.eml"))) == 1
+    ics = Calendar.from_ical((tmp_path / "demo" / "near-paris.ics").read_bytes())
+    assert any(int(e["SEQUENCE"]) == 1 for e in ics.walk("VEVENT"))
