@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from bandcrawler.domain.upcasting import OUTDATED, current_version, upcast
 from bandcrawler.faults import kill_point
 from bandcrawler.store.engine import fetch_decoded
 from bandcrawler.store.tables import events
@@ -33,7 +34,8 @@ class NewEvent:
 
 
 class StoredEvent(NamedTuple):
-    """An event as the store holds it (a named tuple: reads build hundreds of thousands)."""
+    """An event as the store holds it, its data in today's schema (upcast when stored in an
+    older one); a named tuple: reads build hundreds of thousands."""
 
     position: int
     stream_id: str
@@ -44,11 +46,27 @@ class StoredEvent(NamedTuple):
     recorded_at: str
 
 
-# StoredEvent's fields, in order: rows of `select(*COLUMNS)` construct it positionally.
+# StoredEvent's fields, in order, then the data's schema version: what `to_stored` reads.
 COLUMNS = (events.c.position, events.c.stream_id, events.c.version, events.c.type,
-           events.c.data, events.c.meta, events.c.recorded_at)
+           events.c.data, events.c.meta, events.c.recorded_at, events.c.schema_version)
 CHUNK = 500  # values per IN (...) list: far below every database's limit on parameters
 Append = tuple[str, Sequence[NewEvent], int]  # stream id, events, expected version
+
+
+def payload(event_type: str, schema_version: int, data: dict[str, Any]) -> dict[str, Any]:
+    """A stored event's data as today's code reads it: every reader of `events.data` passes
+    it through here (or `to_stored`), so no fold or projection sees an older schema."""
+    if (event_type, schema_version) in OUTDATED:
+        return upcast(event_type, schema_version, data)
+    return data
+
+
+def to_stored(rows: Iterable[Sequence[Any]]) -> list[StoredEvent]:
+    """Rows of `select(*COLUMNS)` as StoredEvents, their data upcast to today's schema."""
+    return [StoredEvent(position, stream_id, version, kind,
+                        data if (kind, schema) not in OUTDATED else upcast(kind, schema, data),
+                        meta, recorded_at)
+            for position, stream_id, version, kind, data, meta, recorded_at, schema in rows]
 
 
 def utc_now() -> str:
@@ -110,7 +128,9 @@ class EventStore:
         if stored:
             try:
                 with conn.begin_nested():  # a failed insert leaves the caller's work intact
-                    insert_many(conn, events, [e._asdict() for e in stored])
+                    insert_many(conn, events, [
+                        {**e._asdict(), "schema_version": current_version(e.type)}
+                        for e in stored])
             except IntegrityError as exc:
                 raise ConcurrencyError(appends[0][0], appends[0][2]) from exc
         for _ in appends:  # one pass per append, as the fault suite counts them
@@ -134,9 +154,9 @@ class EventStore:
             query = query.where(events.c.position <= up_to_position)
         query = query.order_by(events.c.version)
         if conn is not None:
-            return list(map(StoredEvent._make, fetch_decoded(conn, query)))
+            return to_stored(fetch_decoded(conn, query))
         with self.engine.connect() as own:
-            return list(map(StoredEvent._make, fetch_decoded(own, query)))
+            return to_stored(fetch_decoded(own, query))
 
     def read_all(self, after_position: int = 0, *, batch_size: int = 1000,
                  limit: int | None = None) -> Iterator[StoredEvent]:
@@ -148,7 +168,7 @@ class EventStore:
                 size = batch_size if limit is None else min(batch_size, limit - seen)
                 query = (select(*COLUMNS).where(events.c.position > after_position)
                          .order_by(events.c.position).limit(size))
-                batch = list(map(StoredEvent._make, fetch_decoded(conn, query)))
+                batch = to_stored(fetch_decoded(conn, query))
                 yield from batch
                 seen += len(batch)
                 if len(batch) < size:
