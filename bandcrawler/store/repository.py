@@ -13,13 +13,13 @@ from bandcrawler.domain.band import Band
 from bandcrawler.domain.concert import Concert
 from bandcrawler.domain.events import DomainEvent, event_from
 from bandcrawler.domain.identity import band_stream, concert_stream
+from bandcrawler.domain.upcasting import OUTDATED, upcast
 from bandcrawler.store.engine import fetch_decoded
 from bandcrawler.store.event_store import (
     CHUNK,
     EventStore,
     NewEvent,
     StoredEvent,
-    payload,
     stream_versions,
 )
 from bandcrawler.store.tables import concert_keys, events
@@ -139,8 +139,9 @@ def read_concerts(conn: Connection, concert_ids: Iterable[str],
             query = query.where(events.c.position <= up_to_position)
         query = query.order_by(events.c.stream_id, events.c.version)
         for stream_id, version, kind, data, schema in fetch_decoded(conn, query):
-            read[stream_id.removeprefix("concert-")].apply(
-                event_from(kind, payload(kind, schema, data)), version)
+            if (kind, schema) in OUTDATED:
+                data = upcast(kind, schema, data)
+            read[stream_id.removeprefix("concert-")].apply(event_from(kind, data), version)
     if cache is not None and up_to_position is None:
         cache.put(read.values(), owned=read_only)
     found.update(read)
@@ -167,7 +168,9 @@ def every_concert(engine: Engine, batch_size: int = 5000) -> Iterator[Concert]:
                 if concert is not None:
                     yield concert
                 concert = Concert(stream_id.removeprefix("concert-"))
-            concert.apply(event_from(kind, payload(kind, schema, data)), version)
+            if (kind, schema) in OUTDATED:  # inline: this loop folds every concert's events
+                data = upcast(kind, schema, data)
+            concert.apply(event_from(kind, data), version)
         if len(rows) < batch_size:
             break
         after = rows[-1][:2]  # (stream id, version)
