@@ -46,3 +46,13 @@ def upcast(event_type: str, version: int, data: Payload,
         version += 1
         step = upcasters.get((event_type, version))
     return data
+
+
+# Today's version of each type that has steps; every other type is at FIRST_VERSION.
+_CURRENT: dict[str, int] = {event_type: current_version(event_type)
+                            for event_type, _ in UPCASTERS}
+
+
+def written_version(event_type: str) -> int:
+    """`current_version` of the default chain, looked up (appends ask it for every event)."""
+    return _CURRENT.get(event_type, FIRST_VERSION)

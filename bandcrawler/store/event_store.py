@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from bandcrawler.domain.upcasting import OUTDATED, current_version, upcast
+from bandcrawler.domain.upcasting import OUTDATED, upcast, written_version
 from bandcrawler.faults import kill_point
 from bandcrawler.store.engine import fetch_decoded
 from bandcrawler.store.tables import events
@@ -73,7 +73,7 @@ def to_stored(rows: Iterable[Sequence[Any]]) -> list[StoredEvent]:
         return stored
     return [e if (e.type, e.schema_version) not in OUTDATED else e._replace(
                 data=upcast(e.type, e.schema_version, e.data),
-                schema_version=current_version(e.type))
+                schema_version=written_version(e.type))
             for e in stored]
 
 
@@ -134,7 +134,7 @@ class EventStore:
             for version, event in enumerate(new, start=expected + 1):
                 position += 1
                 stored.append(StoredEvent(position, stream_id, version, event.type, event.data,
-                                          event.meta, now, current_version(event.type)))
+                                          event.meta, now, written_version(event.type)))
             versions[stream_id] = expected + len(new)
         if stored:
             try:

@@ -11,6 +11,7 @@ from bandcrawler.domain.upcasting import (
     UPCASTERS,
     current_version,
     upcast,
+    written_version,
 )
 
 AT = "2025-01-01T00:00:00Z"
@@ -84,3 +85,8 @@ def test_upcasting_every_outdated_sample_gives_exactly_todays_fields():
     for (event_type, version), data in samples.items():
         fields = {f.name for f in dataclasses.fields(ev.EVENT_TYPES[event_type])}
         assert set(upcast(event_type, version, data)) == fields
+
+
+def test_the_version_appends_write_is_the_current_version_of_the_chain():
+    for event_type in [*ev.EVENT_TYPES, "SomethingElse"]:
+        assert written_version(event_type) == current_version(event_type)
