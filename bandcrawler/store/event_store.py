@@ -57,8 +57,9 @@ Append = tuple[str, Sequence[NewEvent], int]  # stream id, events, expected vers
 
 
 def payload(event_type: str, schema_version: int, data: dict[str, Any]) -> dict[str, Any]:
-    """A stored event's data as today's code reads it: every reader of `events.data` passes
-    it through here (or `to_stored`), so no fold or projection sees an older schema."""
+    """A stored event's data as today's code reads it. Every reader of `events.data` passes
+    it through here or `to_stored` (the folds of repository.py make the same check inline,
+    for speed), so no fold or projection sees an older schema."""
     if (event_type, schema_version) in OUTDATED:
         return upcast(event_type, schema_version, data)
     return data
