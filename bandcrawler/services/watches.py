@@ -28,8 +28,9 @@ class WatchError(ValueError):
 
 
 def create_watch(store: EventStore, name: str, spec: dict[str, Any], *,
-                 backfill: bool = False) -> Watch:
-    """Record a new watch; it hears of changes after this moment (all of them: backfill)."""
+                 backfill: bool = False, token: str | None = None) -> Watch:
+    """Record a new watch; it hears of changes after this moment (all of them: backfill).
+    Its feed token is new and random unless given."""
     try:
         watch_id = watch_id_for(name)
     except ValueError as exc:
@@ -37,7 +38,7 @@ def create_watch(store: EventStore, name: str, spec: dict[str, Any], *,
     with store.engine.begin() as conn:
         watch = load_watch(conn, watch_id) or Watch(watch_id)
         try:
-            decided = decide_create(watch, name.strip(), spec, secrets.token_urlsafe(18),
+            decided = decide_create(watch, name.strip(), spec, token or secrets.token_urlsafe(18),
                                     backfill, utc_now())
         except ValueError as exc:
             raise WatchError(str(exc)) from None

@@ -1,7 +1,7 @@
 """Deliveries: the notification follower's messages, one row per watch, batch and channel.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-02
 """
 
@@ -10,13 +10,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
+    # A database that `metadata.create_all` made (stamped 0001 on adoption, see engine.py)
+    # may have the table already.
+    if sa.inspect(op.get_bind()).has_table("deliveries"):
+        return
     op.create_table(
         "deliveries",
         sa.Column("delivery_id", sa.String(200), primary_key=True),
