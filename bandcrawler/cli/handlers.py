@@ -20,8 +20,10 @@ def run(args: argparse.Namespace) -> int:
         return run_demo(args.dir, dict(args.settings), serve=args.serve)
     app = Bandcrawler(Config.from_settings(project_settings(dict(args.settings))))
     try:
+        from bandcrawler.cli import alerts
+
         handler = {"band": band, "search": search, "saga": saga, "reindex": reindex,
-                   "schedule": schedule}
+                   "schedule": schedule, **alerts.HANDLERS}
         return handler[args.command](app, args)
     finally:
         app.close()
