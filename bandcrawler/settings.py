@@ -72,3 +72,11 @@ BANDCRAWLER_GEOCODER_MIN_DELAY = os.environ.get("BANDCRAWLER_GEOCODER_MIN_DELAY"
 # Seconds a "not found" answer stays cached before the geocoder is asked again (results are
 # kept forever); within it, resume and later crawls do not ask about that place.
 BANDCRAWLER_GEOCODER_MISS_TTL = os.environ.get("BANDCRAWLER_GEOCODER_MISS_TTL", "86400")
+
+# The web page's map tiles (`bandcrawler serve`): an XYZ template and its attribution.
+BANDCRAWLER_TILE_URL = os.environ.get("BANDCRAWLER_TILE_URL",
+                                      "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+BANDCRAWLER_TILE_ATTRIBUTION = os.environ.get("BANDCRAWLER_TILE_ATTRIBUTION",
+                                              "© OpenStreetMap contributors")
+BANDCRAWLER_TILE_ATTRIBUTION_URL = os.environ.get("BANDCRAWLER_TILE_ATTRIBUTION_URL",
+                                                  "https://www.openstreetmap.org/copyright")

@@ -18,11 +18,12 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bandcrawler.demo.run import run_demo
 
-        return run_demo(args.dir, dict(args.settings))
+        return run_demo(args.dir, dict(args.settings),
+                        serve_at=(args.host, args.port) if args.serve else None)
     app = Bandcrawler(Config.from_settings(project_settings(dict(args.settings))))
     try:
         handler = {"band": band, "search": search, "saga": saga, "reindex": reindex,
-                   "schedule": schedule}
+                   "schedule": schedule, "serve": serve}
         return handler[args.command](app, args)
     finally:
         app.close()
@@ -141,4 +142,13 @@ def schedule(app: Bandcrawler, args: argparse.Namespace) -> int:
         print(f"Skipped {crawl.label}: already pending or running")
     print(f"{len(outcome.scheduled)} job(s) scheduled, {len(outcome.skipped)} skipped "
           f"on {client.url} (project {args.project}).")
+    return 0
+
+
+def serve(app: Bandcrawler, args: argparse.Namespace) -> int:
+    from bandcrawler.web.serve import serve_forever
+    from bandcrawler.web.settings import WebSettings
+
+    web = WebSettings.from_settings(project_settings(dict(args.settings)))
+    serve_forever(app, web, args.host, args.port)
     return 0

@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="crawl the bundled demo sites end to end")
     demo.add_argument("--dir", default="bandcrawler-demo",
                       help="where the demo keeps its database and Elasticsearch data")
+    demo.add_argument("--serve", action="store_true",
+                      help="then keep the web page over the demo data up (see serve)")
+    _serve_options(demo)
 
     band = commands.add_parser("band", help="register and list bands")
     band_commands = band.add_subparsers(dest="band_command", required=True,
@@ -96,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--due", action="store_true",
                         help="only those whose retry time has come (for cron)")
 
+    _serve_options(commands.add_parser(
+        "serve", help="the web page: a map and list of concerts, concert pages, a JSON API"))
+
     commands.add_parser("reindex", help="rebuild the index from the event store, swap alias")
 
     schedule = commands.add_parser(
@@ -110,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--per-band", action="store_true",
                           help="one job per band and spider, so scrapyd runs them in parallel")
     return parser
+
+
+def _serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080, help="default: 8080")
 
 
 def check_search(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

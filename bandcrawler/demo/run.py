@@ -20,7 +20,8 @@ DEMO_QUERIES = (
 )
 
 
-def run_demo(directory: str, overrides: dict[str, Any]) -> int:
+def run_demo(directory: str, overrides: dict[str, Any],
+             serve_at: tuple[str, int] | None = None) -> int:
     work = Path(directory).absolute()
     _fresh(work)
     settings = project_settings({
@@ -49,9 +50,14 @@ def run_demo(directory: str, overrides: dict[str, Any]) -> int:
             _register_demo_bands(app, site)
             stats = _crawl(settings)
             _report(app, stats)
+            _explain(settings, es_server, work)
+            if serve_at:  # the demo site stays up too: the concerts link to it
+                from bandcrawler.web.serve import serve_forever
+                from bandcrawler.web.settings import WebSettings
+
+                serve_forever(app, WebSettings.from_settings(settings), *serve_at)
         finally:
             app.close()
-    _explain(settings, es_server, work)
     return 0
 
 
@@ -147,6 +153,8 @@ Query it yourself:
   export BANDCRAWLER_DATABASE_URL='{db_url}' ELASTICSEARCH_URL='{es_url}'
   bandcrawler search --near Paris --radius 100km
   bandcrawler search --country DE --json
-  bandcrawler saga status""")
+  bandcrawler saga status
+See it on a map: bandcrawler serve, then open http://127.0.0.1:8080/
+  (or run `bandcrawler demo --serve`, which keeps the page up at the end of the demo)""")
     if es_server is not None:
         print(f"Stop the local Elasticsearch server with:\n  {es_server.stop_command}")
