@@ -45,10 +45,10 @@
     var markers = collection.features.map(markerFor);
     cluster.addLayers(markers);
     window.bandcrawler.markers = markers;
-    box.dataset.markers = String(markers.length);
     if (markers.length && !box.dataset.bbox) {
-      map.fitBounds(cluster.getBounds(), { maxZoom: 12, padding: [20, 20] });
+      map.fitBounds(cluster.getBounds(), { maxZoom: 12, padding: [20, 20], animate: false });
     }
+    box.dataset.markers = String(markers.length);  // settled: tests and users may look
   }
 
   function markerFor(f) {
