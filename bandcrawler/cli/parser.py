@@ -37,6 +37,12 @@ def _http_url(text: str) -> str:
     return text.strip()
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"not a TCP port (1..65535): {text!r}")
+    return int(text)
+
+
 def _setting(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name:
@@ -120,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080, help="default: 8080")
+    parser.add_argument("--port", type=_port, default=8080, help="default: 8080")
 
 
 def check_search(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import uvicorn
 
 from bandcrawler.bootstrap import Bandcrawler
@@ -11,16 +13,23 @@ from bandcrawler.web.settings import WebSettings
 
 
 def serve_forever(app: Bandcrawler, web: WebSettings, host: str, port: int) -> None:
-    if not 0 <= port <= 65535:
-        raise ConfigError(f"--port must be within 0..65535, not {port}")
+    _check_free(host, port)
     print(f"bandcrawler web page at http://{_display(host)}:{port}/ (Ctrl+C stops it)",
           flush=True)
     config = uvicorn.Config(create_app(app, web), host=host, port=port, log_level="warning",
                             access_log=False, server_header=False, proxy_headers=True)
-    server = uvicorn.Server(config)
-    server.run()
-    if not server.started:
-        raise ConfigError(f"cannot listen on {host}:{port} (in use, or not an address here)")
+    uvicorn.Server(config).run()
+
+
+def _check_free(host: str, port: int) -> None:
+    """One line now rather than uvicorn's log line and exit later."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def _display(host: str) -> str:
