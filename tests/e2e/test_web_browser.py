@@ -3,6 +3,7 @@ a popup, a concert page, the back button, a phone's width, and a screenshot."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -30,7 +31,7 @@ def served(es_url, tmp_path_factory):
                "-s", f"BANDCRAWLER_TILE_URL=http://127.0.0.1:{no_tiles}/{{z}}/{{x}}/{{y}}.png",
                "demo", "--dir", str(tmp_path_factory.mktemp("demo")), "--serve",
                "--port", str(port)]
-    env = {"ELASTICSEARCH_URL": es_url, "PATH": "/usr/bin:/bin", "HOME": str(ROOT)}
+    env = {**os.environ, "ELASTICSEARCH_URL": es_url}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
