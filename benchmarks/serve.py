@@ -73,13 +73,17 @@ def fill(es_url: str, alias: str, count: int) -> None:
     index = ConcertIndex(client, alias)
     index.ensure()
     indexer = BulkIndexer(client, alias)
+    failed = 0
     for doc in documents(count):
         indexer.add(doc["concert_id"], doc["version"], doc)
         if indexer.pending() >= 2000:
-            indexer.flush()
-    indexer.flush()
+            failed += len(indexer.flush().failed)
+    failed += len(indexer.flush().failed)
     index.refresh()
+    found = client.count(index=alias)["count"]
     client.close()
+    if failed or found != count:
+        raise RuntimeError(f"indexed {found} of {count} concerts ({failed} failed)")
 
 
 def percentile(values: list[float], q: float) -> float:
