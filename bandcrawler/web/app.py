@@ -24,7 +24,7 @@ from bandcrawler.web.settings import WebSettings
 logger = logging.getLogger(__name__)
 
 
-def create_app(app: Bandcrawler, web: WebSettings | None = None) -> Starlette:
+def create_app(app: Bandcrawler, web: WebSettings | None = None) -> ASGIApp:
     """The web front end over `app`'s read model (the caller closes `app`)."""
     web = web or WebSettings()
     static = StaticFiles(directory=str(resources.files("bandcrawler.web") / "static"))
@@ -44,8 +44,8 @@ def create_app(app: Bandcrawler, web: WebSettings | None = None) -> Starlette:
     starlette = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
     starlette.state.app = app
     starlette.state.web = web
-    starlette.add_middleware(SecurityHeaders, csp=web.content_security_policy)
-    return starlette
+    # Outside Starlette's own error middleware, so that a 500 carries the headers too.
+    return SecurityHeaders(starlette, csp=web.content_security_policy)
 
 
 class SecurityHeaders:

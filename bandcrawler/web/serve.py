@@ -14,6 +14,10 @@ from bandcrawler.web.settings import WebSettings
 
 def serve_forever(app: Bandcrawler, web: WebSettings, host: str, port: int) -> None:
     _check_free(host, port)
+    if app.config.geocoder == "offline":
+        # Load the GeoNames index now, not in the first "near" request (seconds); an online
+        # geocoder is never called before a user asks.
+        app.locator.locate_place("Paris")
     print(f"bandcrawler web page at http://{_display(host)}:{port}/ (Ctrl+C stops it)",
           flush=True)
     config = uvicorn.Config(create_app(app, web), host=host, port=port, log_level="warning",
