@@ -51,9 +51,11 @@ SEARCHES = {
 
 
 def documents(count: int):
+    """Concerts spread evenly over western and central Europe (35..60 N, 10 W..25 E), so
+    that "within 100 km of Paris" is a few hundred of 100,000, as in real listings."""
     rng = random.Random(7)
     for n in range(count):
-        city, country, lat, lon = rng.choice(CITIES)
+        city, country, _, _ = rng.choice(CITIES)
         day = (date.today() + timedelta(days=rng.randrange(365))).isoformat()
         yield {
             "concert_id": f"c{n:07}", "band_id": f"b{n % 5000}", "band": f"Band {n % 5000}",
@@ -61,8 +63,7 @@ def documents(count: int):
             "local_time": f"{18 + n % 4}:{(n % 2) * 30:02}", "timezone": "Europe/Paris",
             "status": "cancelled" if n % 20 == 0 else "scheduled", "listed": True,
             "venue": {"name": f"Hall {n % 300}", "city": city, "country": country},
-            "location": {"lat": lat + rng.uniform(-0.05, 0.05),
-                         "lon": lon + rng.uniform(-0.05, 0.05)},
+            "location": {"lat": rng.uniform(35, 60), "lon": rng.uniform(-10, 25)},
             "geo_precision": "venue", "lineup": [f"Band {n % 5000}"],
             "url": f"https://band{n % 5000}.example/tour", "sources": ["jsonld"],
             "updated_at": "2026-11-01T10:00:00+00:00", "version": 1}
@@ -141,8 +142,11 @@ def measure(es_url: str, alias: str, base: str, requests: int) -> tuple[dict, li
 
 
 def main() -> None:
-    args = arguments(__doc__.split("\n")[0], runs=1)
-    sizes = QUICK if args.quick else FULL
+    args = arguments(__doc__.split("\n")[0], runs=1, extra=lambda parser: parser.add_argument(
+        "--concerts", type=int, help=f"how many (default {FULL['concerts']:,}, "
+                                     f"{QUICK['concerts']:,} with --quick)"))
+    sizes = dict(QUICK if args.quick else FULL)
+    sizes["concerts"] = args.concerts or sizes["concerts"]
     alias = f"bench-serve-{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp, \
             elasticsearch() as es_url:

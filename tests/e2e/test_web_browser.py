@@ -128,6 +128,7 @@ def test_a_popup_leads_to_the_concert_page_and_back(browser, served, tmp_path):
     _wait(browser, lambda d: d.current_url.endswith(f"/concerts/{concert_id}"))
     assert browser.find_element(By.TAG_NAME, "h1").text == band
     assert browser.find_element(By.ID, "status").text
+    browser.save_screenshot(str(tmp_path / "concert.png"))
     browser.back()
     _wait(browser, lambda d: d.current_url == search_url)
     assert browser.find_element(By.NAME, "near").get_attribute("value") == "Paris"
