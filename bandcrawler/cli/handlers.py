@@ -22,8 +22,10 @@ def run(args: argparse.Namespace) -> int:
                         serve_at=(args.host, args.port) if args.serve else None)
     app = Bandcrawler(Config.from_settings(project_settings(dict(args.settings))))
     try:
+        from bandcrawler.cli import alerts
+
         handler = {"band": band, "search": search, "saga": saga, "reindex": reindex,
-                   "schedule": schedule, "serve": serve}
+                   "schedule": schedule, "serve": serve, **alerts.HANDLERS}
         return handler[args.command](app, args)
     finally:
         app.close()
