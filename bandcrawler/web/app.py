@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bandcrawler.bootstrap import Bandcrawler
-from bandcrawler.web import api, pages
+from bandcrawler.web import api, feeds, pages
 from bandcrawler.web.params import BadRequest
 from bandcrawler.web.settings import WebSettings
 
@@ -31,6 +31,13 @@ def create_app(app: Bandcrawler, web: WebSettings | None = None) -> ASGIApp:
     routes = [
         Route("/", pages.index, methods=["GET", "HEAD"]),
         Route("/concerts/{concert_id}", pages.concert, methods=["GET", "HEAD"]),
+        Route("/concerts/{concert_id}/calendar.ics", feeds.concert_calendar,
+              methods=["GET", "HEAD"]),
+        Route("/calendar.ics", feeds.search_calendar, methods=["GET", "HEAD"]),
+        Route("/bands/{band_id}/calendar.ics", feeds.band_calendar_ics, methods=["GET", "HEAD"]),
+        Route("/watches/{name}/calendar.ics", feeds.watch_calendar_ics, methods=["GET", "HEAD"]),
+        Route("/watches/{name}/feed.atom", feeds.watch_feed_atom, methods=["GET", "HEAD"]),
+        Route("/changes.atom", feeds.changes_atom, methods=["GET", "HEAD"]),
         Route("/api/concerts", api.concerts, methods=["GET", "HEAD"]),
         Route("/api/concerts.geojson", api.geojson, methods=["GET", "HEAD"]),
         Route("/api/concerts/{concert_id}", api.concert, methods=["GET", "HEAD"]),

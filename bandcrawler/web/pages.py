@@ -9,6 +9,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from bandcrawler.domain.changes import describe
+from bandcrawler.services.history import concert_history
 from bandcrawler.web import present
 from bandcrawler.web.caching import conditional, last_modified
 from bandcrawler.web.params import STATUSES, check_no_params
@@ -21,7 +23,7 @@ TEMPLATES = jinja2.Environment(
     trim_blocks=True, lstrip_blocks=True)
 TEMPLATES.globals.update(
     safe_url=present.safe_url, short=present.short, marks=present.marks, when=present.when,
-    place=present.place, statuses=STATUSES)
+    place=present.place, statuses=STATUSES, describe=describe)
 
 
 def index(request: Request) -> Response:
@@ -32,6 +34,7 @@ def index(request: Request) -> Response:
     body = _render(
         request, "index.html", hits=answer.hits, form=params, filters=answer.search.filters,
         geojson_url="/api/concerts.geojson?" + query_string(map_params, limit="1000"),
+        calendar_url="/calendar.ics?" + query_string(map_params),
         next_url=None if following is None else "/?" + query_string(following),
         paged="search_after" in params,
         whole_map_url="/?" + query_string(params, bbox=None, search_after=None))
@@ -43,7 +46,9 @@ def concert(request: Request) -> Response:
     doc = concert_document(request)
     if doc is None:
         raise HTTPException(404)
-    body = _render(request, "concert.html", doc=doc)
+    app = request.app.state.app
+    history = concert_history(app.store, doc["concert_id"])
+    body = _render(request, "concert.html", doc=doc, history=history)
     return conditional(request, body, HTML, last_modified([doc]))
 
 

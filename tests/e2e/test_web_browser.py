@@ -3,11 +3,7 @@ a popup, a concert page, the back button, a phone's width, and a screenshot."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -17,31 +13,11 @@ from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.support.browser import chromium
-from tests.support.commands import ROOT
-from tests.support.servers import free_port, wait_for_http
 
 
 @pytest.fixture(scope="module")
-def served(es_url, tmp_path_factory):
-    """`bandcrawler demo --serve` on a free port; tiles point at a closed port, so the page
-    must work without them (as with no network)."""
-    port, no_tiles = free_port(), free_port()
-    command = [sys.executable, "-m", "bandcrawler",
-               "-s", f"BANDCRAWLER_INDEX=concerts-browser-{uuid.uuid4().hex[:8]}",
-               "-s", f"BANDCRAWLER_TILE_URL=http://127.0.0.1:{no_tiles}/{{z}}/{{x}}/{{y}}.png",
-               "demo", "--dir", str(tmp_path_factory.mktemp("demo")), "--serve",
-               "--port", str(port)]
-    env = {**os.environ, "ELASTICSEARCH_URL": es_url}
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/api/concerts", timeout=300)
-        yield url
-    finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=30)
-    assert "bandcrawler web page at " + url in output
+def served(demo_served):
+    return demo_served.url
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +104,8 @@ def test_a_popup_leads_to_the_concert_page_and_back(browser, served, tmp_path):
     _wait(browser, lambda d: d.current_url.endswith(f"/concerts/{concert_id}"))
     assert browser.find_element(By.TAG_NAME, "h1").text == band
     assert browser.find_element(By.ID, "status").text
+    history = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ol.history li")]
+    assert history and "ConcertAnnounced" in history[0]  # who said it first, and when
     browser.save_screenshot(str(tmp_path / "concert.png"))
     browser.back()
     _wait(browser, lambda d: d.current_url == search_url)
