@@ -6,7 +6,7 @@ import argparse
 from dataclasses import asdict
 
 from bandcrawler.bootstrap import Bandcrawler
-from bandcrawler.cli.output import format_hits, format_saga, print_json
+from bandcrawler.cli.output import format_hits, format_parsed, format_saga, print_json
 from bandcrawler.config import Config, project_settings
 
 
@@ -19,6 +19,8 @@ def run(args: argparse.Namespace) -> int:
         from bandcrawler.demo.run import run_demo
 
         return run_demo(args.dir, dict(args.settings))
+    if args.command == "parse":
+        return parse(project_settings(dict(args.settings)), args)
     app = Bandcrawler(Config.from_settings(project_settings(dict(args.settings))))
     try:
         handler = {"band": band, "search": search, "saga": saga, "reindex": reindex,
@@ -142,3 +144,21 @@ def schedule(app: Bandcrawler, args: argparse.Namespace) -> int:
     print(f"{len(outcome.scheduled)} job(s) scheduled, {len(outcome.skipped)} skipped "
           f"on {client.url} (project {args.project}).")
     return 0
+
+
+def parse(settings, args: argparse.Namespace) -> int:
+    """Run one source's parser on a file or a URL (fetched once); exit 1 when nothing was found."""
+    from bandcrawler.cli.fetch import FetchError, read_source
+    from bandcrawler.extract.sources import guess_kind, parse_source
+
+    try:
+        body, url = read_source(args.source, settings.get("USER_AGENT"))
+    except FetchError as exc:
+        raise UserError(str(exc)) from None
+    kind = args.kind or guess_kind(url, body)
+    items, rejected = parse_source(kind, body, url)
+    if args.json:
+        print_json({"items": items, "rejected": rejected})
+    else:
+        print(format_parsed(kind, items, rejected))
+    return 0 if items else 1

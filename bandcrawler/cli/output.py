@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def print_json(value) -> None:
@@ -32,4 +35,29 @@ def format_saga(summary: dict) -> str:
         lines.append(f"  pending at {step}: {count}")
     for reason in summary["reasons"]:
         lines.append(f"    {reason['count']:>5} × {reason['step']}: {reason['reason']}")
+    return "\n".join(lines)
+
+
+def _plain(value: object) -> str:
+    """Crawled text fit for a terminal: no control characters, escapes or bidi overrides."""
+    return _CONTROL.sub(" ", "" if value is None else str(value))
+
+
+def format_parsed(kind: str, items: list[dict], rejected: list[dict]) -> str:
+    """What `bandcrawler parse` found: one block per concert, then each rejection."""
+    lines = [f"{len(items)} concert(s), {len(rejected)} rejected ({kind})"]
+    for item in items:
+        when = " ".join(filter(None, (item.get("local_date"), item.get("local_time"),
+                                      item.get("utc_offset"))))
+        place = ", ".join(filter(None, (item.get("venue_name"), item.get("venue_city"),
+                                        item.get("venue_country"))))
+        lines.append(f"{when}  {_plain(place) or '(no place)'}  [{item.get('status')}]")
+        if item.get("latitude") is not None:
+            lines.append(f"    at {item['latitude']:.5f}, {item['longitude']:.5f}")
+        if item.get("lineup"):
+            lines.append(f"    lineup: {_plain(' | '.join(item['lineup']))}")
+        if item.get("title"):
+            lines.append(f"    title: {_plain(item['title'])}")
+    for rejection in rejected:
+        lines.append(f"rejected ({rejection['reason']}): {_plain(rejection['detail'])}")
     return "\n".join(lines)
