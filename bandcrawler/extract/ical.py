@@ -16,8 +16,10 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from bandcrawler.extract import Rejected
 from bandcrawler.extract.guard import unique
+from bandcrawler.extract.lineups import lineup_from_title, split_acts
 from bandcrawler.extract.normalize import clean_text, country_code, event_status
 from bandcrawler.extract.places import VENUE_KEYS, coordinates, venue_from_text
+from bandcrawler.geo.gazetteer import find_city
 
 Zones = dict[str, Timezone]  # a feed's VTIMEZONE components by TZID
 
@@ -72,10 +74,11 @@ def event_item(event: Component, feed_url: str, zones: Zones | None = None
         return Rejected("bad_start_date", f"{title!r} in {feed_url}: DTSTART {start!r}")
     location = clean_text(_str(_get(event, "LOCATION")))
     online = bool(location and _ONLINE.match(location))
+    acts = None
     if location and not online:
         venue = venue_from_text(location)
     elif title and not location:
-        venue = venue_from_summary(title)
+        venue, acts = read_summary(title)
     else:
         venue = dict.fromkeys(VENUE_KEYS)
     url = _http_url(_str(_get(event, "URL")))
@@ -89,7 +92,7 @@ def event_item(event: Component, feed_url: str, zones: Zones | None = None
         **venue,
         **_geo(_get(event, "GEO")),
         "online": online,
-        "lineup": [],
+        "lineup": split_acts(acts) if acts is not None else lineup_from_title(title),
         "url": url,
         "ticket_url": ticket_url(_str(_get(event, "DESCRIPTION")) or "")
                       or ticket_url(_str(_get(event, "X-ALT-DESC")) or ""),
@@ -97,26 +100,44 @@ def event_item(event: Component, feed_url: str, zones: Zones | None = None
 
 
 def venue_from_summary(summary: str) -> dict[str, str | None]:
-    """Venue fields from a title that holds the place, for events without a LOCATION.
+    """Venue fields from a title that holds the place, for events without a LOCATION."""
+    return read_summary(summary)[0]
 
-    "Band @ Venue, City" reads what follows the last " @ " as a location. "Band, City, Venue"
-    (three or more comma parts) takes the second part as the city and the third as the venue,
-    or the other way round when only the second looks like a venue ("Band, The Fillmore,
-    Denver"); a further part that is a country gives the country. Other titles give nothing.
+
+def read_summary(summary: str) -> tuple[dict[str, str | None], str | None]:
+    """(venue fields, the text naming the acts) of a title that holds the place.
+
+    "Acts @ Venue, City" reads what follows the last " @ " as a location. "Acts, City, Venue"
+    (three or more comma parts) takes the part that is a known town as the city and the
+    other as the venue ("La Rinconada (Sevilla)" is a town with its province; "Band, The
+    Fillmore, Denver" names the venue first); when neither is a known town, the second part
+    is the city unless only it looks like a venue, and parts with digits are no place at all.
+    A further part that is a country gives the country. Other titles give no place.
     """
     if " @ " in summary:
-        return venue_from_text(summary.rsplit(" @ ", 1)[1])
+        acts, _, place = summary.rpartition(" @ ")
+        return venue_from_text(place), acts
     venue: dict[str, str | None] = dict.fromkeys(VENUE_KEYS)
     parts = [p.strip() for p in summary.split(",") if p.strip()]
     if len(parts) < 3:
-        return venue
+        return venue, None
+    city, name = parts[1], parts[2]
+    if _is_town(name) and not _is_town(city):
+        city, name = name, city
+    elif not _is_town(city):
+        if re.search(r"\d", city + name):
+            return venue, None
+        if _VENUE_WORD.search(city) and not _VENUE_WORD.search(name):
+            city, name = name, city
     if len(parts) > 3:
         venue["venue_country"] = country_code(parts[3])
-    city, name = parts[1], parts[2]
-    if _VENUE_WORD.search(city) and not _VENUE_WORD.search(name):
-        city, name = name, city
     venue["venue_city"], venue["venue_name"] = city, name
-    return venue
+    return venue, parts[0]
+
+
+def _is_town(text: str) -> bool:
+    """A known town, also with its province in brackets ("La Rinconada (Sevilla)")."""
+    return find_city(re.sub(r"\s*\([^()]*\)\s*$", "", text)) is not None
 
 
 def ticket_url(description: str) -> str | None:
