@@ -18,7 +18,7 @@ from bandcrawler.extract import Rejected
 from bandcrawler.extract.guard import unique
 from bandcrawler.extract.lineups import lineup_from_title, split_acts
 from bandcrawler.extract.normalize import clean_text, country_code, event_status
-from bandcrawler.extract.places import VENUE_KEYS, coordinates, venue_from_text
+from bandcrawler.extract.places import VENUE_KEYS, coordinates, split_parts, venue_from_text
 from bandcrawler.geo.gazetteer import find_city
 
 Zones = dict[str, Timezone]  # a feed's VTIMEZONE components by TZID
@@ -72,14 +72,13 @@ def event_item(event: Component, feed_url: str, zones: Zones | None = None
         return Rejected("missing_start_date", f"{title!r} in {feed_url}")
     if not isinstance(start, datetime.date):
         return Rejected("bad_start_date", f"{title!r} in {feed_url}: DTSTART {start!r}")
-    location = clean_text(_str(_get(event, "LOCATION")))
+    # Lines of an address ("Street 16\nPostcode Town\nCountry") are its parts.
+    location = clean_text((_str(_get(event, "LOCATION")) or "").replace("\n", ", "))
     online = bool(location and _ONLINE.match(location))
-    acts = None
+    venue, acts = read_summary(title) if title else (dict.fromkeys(VENUE_KEYS), None)
     if location and not online:
         venue = venue_from_text(location)
-    elif title and not location:
-        venue, acts = read_summary(title)
-    else:
+    elif location:
         venue = dict.fromkeys(VENUE_KEYS)
     url = _http_url(_str(_get(event, "URL")))
     return {
@@ -118,7 +117,7 @@ def read_summary(summary: str) -> tuple[dict[str, str | None], str | None]:
         acts, _, place = summary.rpartition(" @ ")
         return venue_from_text(place), acts
     venue: dict[str, str | None] = dict.fromkeys(VENUE_KEYS)
-    parts = [p.strip() for p in summary.split(",") if p.strip()]
+    parts = split_parts(summary)
     if len(parts) < 3:
         return venue, None
     city, name = parts[1], parts[2]

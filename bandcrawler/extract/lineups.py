@@ -11,8 +11,8 @@ from bandcrawler.extract.normalize import unique_names
 _HARD = re.compile(r"\s+[+/|]\s+|\s*;\s*")
 # Support acts: "A, support: B", "A (support: B)", "A w/ B", "A with B", "A feat. B".
 _SUPPORT = re.compile(
-    r"\s*[(\[,–-]?\s*(?:\b(?:support(?:ed by)?|special guests?|supporting|with|feat|"
-    r"featuring|vorband|plus)\b\.?|\bw/)\s*:?\s*", re.IGNORECASE)
+    r"\s*[(\[,–-]?\s*(?:\b(?:support(?:ed by)?|special guests?|supporting|feat|"
+    r"featuring|vorband|plus)\b\.?|\bw/|\bwith(?= (?-i:[A-Z0-9])))\s*:?\s*", re.IGNORECASE)
 # "A & B", "A and B" split only inside a list ("A, B & C"): alone they are one band as often
 # as two ("Noah & The Whale", "Simon & Garfunkel").
 _SOFT = re.compile(r"\s*,\s*(?:and\s+|&\s+)?|\s+(?:&|and|und|y|et)\s+", re.IGNORECASE)
@@ -21,6 +21,9 @@ _AT = re.compile(r"^(?P<acts>.+?)\s+(?:@|at)\s+\S.*$")
 # "(12 Mar 2010)", "[SOLD OUT]": notes after the acts.
 _NOTE = re.compile(r"\s*[(\[][^()\[\]]*(?:\d{4}|sold out|cancel+ed|postponed)[^()\[\]]*[)\]]\s*$",
                    re.IGNORECASE)
+# Placeholders for acts not announced yet.
+_PLACEHOLDER = re.compile(r"^(?:tb[ac]|tba/tbc|more( tba)?|guests?|special guests?|support|"
+                          r"and more|\+? ?more|others)$", re.IGNORECASE)
 _LEAD = re.compile(r"^(?:an evening with|live:|concert:|konzert:)\s+", re.IGNORECASE)
 # A festival or a tour is not a performer; a leading "_" marks a festival in some calendars.
 _NOT_AN_ACT = re.compile(r"^_|\b(?:festival|fest|open air|tour|meetup|party)\b", re.IGNORECASE)
@@ -57,7 +60,8 @@ def split_acts(text: str, known: Iterable[str] = ()) -> list[str]:
             acts.extend(_trim(n) for n in names)
     for token, name in protected.items():
         acts = [name if act == token else act.replace(token, name) for act in acts]
-    return unique_names(a for a in acts if a and not _NOT_AN_ACT.search(a))
+    return unique_names(a for a in acts
+                        if a and not _NOT_AN_ACT.search(a) and not _PLACEHOLDER.match(a))
 
 
 def _trim(name: str) -> str:

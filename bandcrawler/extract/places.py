@@ -121,16 +121,20 @@ def _split(text: str) -> tuple[str | None, list[str]]:
     name = None
     if bracketed:
         name, text = bracketed["name"].strip(" ,"), bracketed["inner"]
+    return name, split_parts(text)
+
+
+def split_parts(text: str) -> list[str]:
+    """The comma- or line-separated parts of a text; a company suffix stays with its name
+    ("Fathom Creative, Inc.")."""
     parts: list[str] = []
     for part in re.split(r"[,\n]", text):
         part = " ".join(part.split())
-        if part and _COMPANY.match(part) and (parts or name is None):
-            if parts:
-                parts[-1] = f"{parts[-1]}, {part}"
-            continue
-        if part:
+        if part and _COMPANY.match(part) and parts:
+            parts[-1] = f"{parts[-1]}, {part}"
+        elif part and not _COMPANY.match(part):
             parts.append(part)
-    return name, parts
+    return parts
 
 
 def _take_country_and_region(parts: list[str], venue: dict[str, str | None]) -> None:
