@@ -36,6 +36,12 @@ def natural_key(band_id: str, local_date: str, place: str | None) -> str:
     return f"nat:{band_id}:{local_date}:{normalize_key(place) or '-'}"
 
 
+def town_natural_key(band_id: str, local_date: str, place_key: str) -> str:
+    """The same band on the same local date at the venue in the same canonical town (a
+    GeoNames id, whatever language the source named it in) is the same concert."""
+    return f"nat:{band_id}:{local_date}:{place_key}"
+
+
 def source_key(source: str, source_id: str) -> str:
     return f"src:{source}:{source_id}"
 

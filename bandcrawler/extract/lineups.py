@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from bandcrawler.domain.identity import normalize_key
 from bandcrawler.extract.normalize import unique_names
 
 # "A + B", "A / B", "A | B", "A; B": separators no band name uses between words.
@@ -73,3 +74,17 @@ def _trim(name: str) -> str:
     while name and name[0] in "([" and not (name.endswith(")") or name.endswith("]")):
         name = name[1:].strip()
     return name
+
+
+def with_band(lineup: list[str], band: str) -> list[str]:
+    """The lineup with the crawled band in it: kept where it stands, put back together where
+    a title split it ("Noah", "The Whale" -> "Noah & The Whale"), else billed first."""
+    key = normalize_key(band)
+    if any(normalize_key(name) == key for name in lineup):
+        return lineup
+    pieces = [normalize_key(p) for p in _SOFT.split(band) if p.strip()]
+    keys = [normalize_key(name) for name in lineup]
+    for start in range(len(lineup) - len(pieces) + 1):
+        if len(pieces) > 1 and keys[start:start + len(pieces)] == pieces:
+            return [*lineup[:start], band, *lineup[start + len(pieces):]]
+    return [band, *lineup]

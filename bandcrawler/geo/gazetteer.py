@@ -48,3 +48,30 @@ def nearest_city(latitude: float, longitude: float,
                  max_distance_km: float = REVERSE_MAX_DISTANCE_KM) -> City | None:
     """The GeoNames town nearest to a point, within `max_distance_km`."""
     return _gazetteer().nearest_city(latitude, longitude, max_distance_km)
+
+
+def resolve_town(city: str | None, *, country: str | None = None, region: str | None = None,
+                 latitude: float | None = None, longitude: float | None = None) -> City | None:
+    """The one GeoNames town a venue is in, however a source names it.
+
+    By name (any language), in the stated country: the namesake nearest to the coordinates
+    when they are given (Springfield, IL vs MO), else the most populous. A name the gazetteer
+    does not know, or no name, falls back to the town nearest to the coordinates, so that
+    venues a few hundred metres apart end in the same town.
+    """
+    near = latitude is not None and longitude is not None
+    if city and len(normalize(city).replace(" ", "")) >= MIN_NAME_LENGTH:
+        found = _gazetteer().candidates({"city": city, "country": country, "state": region})
+        if found and near:
+            nearest = min(found, key=lambda c: _squared(c, latitude, longitude))  # type: ignore[arg-type]
+            if _squared(nearest, latitude, longitude) < 0.5 ** 2:  # type: ignore[arg-type]
+                return nearest
+        elif found:
+            return found[0]
+    if near:
+        return nearest_city(latitude, longitude)  # type: ignore[arg-type]
+    return None
+
+
+def _squared(city: City, latitude: float, longitude: float) -> float:
+    return (city.latitude - latitude) ** 2 + (city.longitude - longitude) ** 2
