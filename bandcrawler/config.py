@@ -30,6 +30,7 @@ class Config:
     es_timeout: float = 10.0
     bulk_max_docs: int = 500
     bulk_max_age: float = 5.0
+    recurrence_horizon_months: int = 18  # how far ahead a repeating iCal event is expanded
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
@@ -59,7 +60,17 @@ class Config:
             es_timeout=_number(settings, "ELASTICSEARCH_TIMEOUT", float, 10.0, minimum=0.001),
             bulk_max_docs=_number(settings, "BANDCRAWLER_BULK_MAX_DOCS", int, 500, minimum=1),
             bulk_max_age=_number(settings, "BANDCRAWLER_BULK_MAX_AGE", float, 5.0),
+            recurrence_horizon_months=recurrence_horizon(settings),
         )
+
+
+def recurrence_horizon(settings: BaseSettings) -> int:
+    """BANDCRAWLER_RECURRENCE_HORIZON_MONTHS: whole months, 0 or more."""
+    value = _number(settings, "BANDCRAWLER_RECURRENCE_HORIZON_MONTHS", float, 18)
+    if value != int(value):
+        raise ConfigError(f"BANDCRAWLER_RECURRENCE_HORIZON_MONTHS must be whole months, "
+                          f"got {value!r}")
+    return int(value)
 
 
 def _number(settings: BaseSettings, name: str, kind: type, default: float,

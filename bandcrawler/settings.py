@@ -72,3 +72,6 @@ BANDCRAWLER_GEOCODER_MIN_DELAY = os.environ.get("BANDCRAWLER_GEOCODER_MIN_DELAY"
 # Seconds a "not found" answer stays cached before the geocoder is asked again (results are
 # kept forever); within it, resume and later crawls do not ask about that place.
 BANDCRAWLER_GEOCODER_MISS_TTL = os.environ.get("BANDCRAWLER_GEOCODER_MISS_TTL", "86400")
+# How many months ahead a repeating iCalendar event (RRULE) gives its occurrences.
+BANDCRAWLER_RECURRENCE_HORIZON_MONTHS = os.environ.get(
+    "BANDCRAWLER_RECURRENCE_HORIZON_MONTHS", "18")

@@ -148,15 +148,21 @@ def schedule(app: Bandcrawler, args: argparse.Namespace) -> int:
 
 def parse(settings, args: argparse.Namespace) -> int:
     """Run one source's parser on a file or a URL (fetched once); exit 1 when nothing was found."""
+    from functools import partial
+
     from bandcrawler.cli.fetch import FetchError, read_source
+    from bandcrawler.config import recurrence_horizon
+    from bandcrawler.extract import ical
     from bandcrawler.extract.sources import guess_kind, parse_source
 
+    horizon = recurrence_horizon(settings)
     try:
         body, url = read_source(args.source, settings.get("USER_AGENT"))
     except FetchError as exc:
         raise UserError(str(exc)) from None
     kind = args.kind or guess_kind(url, body)
-    items, rejected = parse_source(kind, body, url)
+    reader = partial(ical.parse_events, horizon_months=horizon) if kind == "ical" else None
+    items, rejected = parse_source(kind, body, url, reader)
     if args.json:
         print_json({"items": items, "rejected": rejected})
     else:

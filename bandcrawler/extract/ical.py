@@ -19,6 +19,7 @@ from bandcrawler.extract.guard import unique
 from bandcrawler.extract.lineups import lineup_from_title, split_acts
 from bandcrawler.extract.normalize import clean_text, country_code, event_status
 from bandcrawler.extract.places import VENUE_KEYS, coordinates, split_parts, venue_from_text
+from bandcrawler.extract.recurrence import DEFAULT_HORIZON_MONTHS, expand, horizon_end
 from bandcrawler.geo.gazetteer import find_city
 
 Zones = dict[str, Timezone]  # a feed's VTIMEZONE components by TZID
@@ -42,14 +43,18 @@ _TICKET = re.compile(
 _ONLINE = re.compile(r"^(?:https?://\S+|online|livestream|live stream|stream)$", re.IGNORECASE)
 
 
-def parse_events(body: bytes | str, url: str) -> Iterator[dict[str, Any] | Rejected]:
+def parse_events(body: bytes | str, url: str, *,
+                 horizon_months: int = DEFAULT_HORIZON_MONTHS,
+                 today: datetime.date | None = None) -> Iterator[dict[str, Any] | Rejected]:
     """Yield one item per VEVENT of the feed, or a Rejected for what cannot be used.
 
     The whole feed is parsed first; when the library raises, or silently drops events (an
     unterminated VEVENT), each BEGIN:VEVENT…END:VEVENT block is parsed on its own, so one
     broken event costs only itself. A body that is no calendar is one `bad_feed`.
-    Recurring events (RRULE) give their first occurrence (DTSTART) only; an overridden
-    occurrence (same UID with a RECURRENCE-ID) is an item of its own.
+    A repeating event (RRULE, RDATE) gives one item for its first date and one per
+    occurrence from `today` up to `horizon_months` after it (see `recurrence.expand`); an
+    override (RECURRENCE-ID)
+    replaces its occurrence, and one whose series is not in the feed is an item of its own.
     """
     text = _decode(body)
     if not _CALENDAR_START.search(text):
@@ -57,6 +62,7 @@ def parse_events(body: bytes | str, url: str) -> Iterator[dict[str, Any] | Rejec
                        whole_page=True)
         return
     events, zones = _parse_calendar(text) or _parse_blocks(text, url)
+    events = expand(events, horizon_end(horizon_months, today), today)
     # One event exported twice is one concert.
     yield from unique(event if isinstance(event, Rejected) else event_item(event, url, zones)
                       for event in events)
