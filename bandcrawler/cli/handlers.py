@@ -6,7 +6,7 @@ import argparse
 from dataclasses import asdict
 
 from bandcrawler.bootstrap import Bandcrawler
-from bandcrawler.cli.output import format_hits, format_parsed, format_saga, print_json
+from bandcrawler.cli.output import format_duplicates, format_hits, format_parsed, format_saga, print_json
 from bandcrawler.config import Config, project_settings
 
 
@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     app = Bandcrawler(Config.from_settings(project_settings(dict(args.settings))))
     try:
         handler = {"band": band, "search": search, "saga": saga, "reindex": reindex,
-                   "schedule": schedule}
+                   "schedule": schedule, "duplicates": duplicates}
         return handler[args.command](app, args)
     finally:
         app.close()
@@ -168,3 +168,15 @@ def parse(settings, args: argparse.Namespace) -> int:
     else:
         print(format_parsed(kind, items, rejected))
     return 0 if items else 1
+
+
+def duplicates(app: Bandcrawler, args: argparse.Namespace) -> int:
+    """Report concerts that the identity rule would make one; changes nothing."""
+    from bandcrawler.services.duplicates import recorded_twice
+
+    groups = recorded_twice(app.engine)
+    if args.json:
+        print_json(groups)
+    else:
+        print(format_duplicates(groups))
+    return 0

@@ -61,3 +61,18 @@ def format_parsed(kind: str, items: list[dict], rejected: list[dict]) -> str:
     for rejection in rejected:
         lines.append(f"rejected ({rejection['reason']}): {_plain(rejection['detail'])}")
     return "\n".join(lines)
+
+
+def format_duplicates(groups: list[list[dict]]) -> str:
+    """Each group of concerts recorded twice, one line per concert."""
+    if not groups:
+        return "No concert is recorded twice."
+    lines = [f"{len(groups)} concert(s) recorded more than once:"]
+    for group in groups:
+        first = group[0]
+        lines.append(f"{_plain(first['band'])} on {first['local_date']}:")
+        for c in group:
+            place = ", ".join(filter(None, (c["venue_name"], c["venue_city"], c["venue_country"])))
+            lines.append(f"  {c['concert_id']}  {c['local_date']} {c['local_time'] or ''}  "
+                         f"{_plain(place)}  ({', '.join(c['sources'] or [])})")
+    return "\n".join(lines)

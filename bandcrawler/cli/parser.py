@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--json", action="store_true",
                        help='one object {"items": [...], "rejected": [...]}')
 
+    duplicates = commands.add_parser(
+        "duplicates", help="list concerts recorded twice (same band, night and town)")
+    duplicates.add_argument("--json", action="store_true")
+
     commands.add_parser("reindex", help="rebuild the index from the event store, swap alias")
 
     schedule = commands.add_parser(

@@ -48,7 +48,7 @@ def lineup_from_title(title: str | None, known: Iterable[str] = ()) -> list[str]
 def split_acts(text: str, known: Iterable[str] = ()) -> list[str]:
     """The performers a text of acts names, in order; festivals and tours are not performers."""
     text = _LEAD.sub("", " ".join(text.split()))
-    if not text or _NOT_AN_ACT.search(text):
+    if not text or text.startswith("_"):  # the calendar's mark of a festival
         return []
     protected = {f"\x00{i}\x00": name for i, name in enumerate(sorted(
         {k for k in known if k}, key=len, reverse=True))}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import islice, takewhile
 
 import recurring_ical_events
 from icalendar import Calendar, Component
@@ -58,8 +58,9 @@ def _occurrences(master: Component, overrides: list[Component], today: datetime.
     try:
         query = recurring_ical_events.of(calendar, keep_recurrence_attributes=True)
         begin = first.date() if isinstance(first, datetime.datetime) else first
-        initial = list(islice(query.between(begin, begin + datetime.timedelta(days=1)), 1))
-        upcoming = query.between(max(begin, today), until + datetime.timedelta(days=1))
+        # `after` is lazy, `between` is not: a FREQ=MINUTELY rule costs only what is taken.
+        initial = list(islice(query.after(begin), 1))
+        upcoming = takewhile(lambda o: _day(o) <= until, query.after(max(begin, today)))
         found = _once([*initial, *islice(upcoming, MAX_OCCURRENCES + 1)])
     except Exception:  # noqa: BLE001 - the library raises many kinds on a broken rule
         yield from (master, *overrides)
@@ -89,6 +90,11 @@ def _once(occurrences: list[Component]) -> list[Component]:
             seen.add(key)
             kept.append(occurrence)
     return kept
+
+
+def _day(occurrence: Component) -> datetime.date:
+    start = occurrence["DTSTART"].dt
+    return start.date() if isinstance(start, datetime.datetime) else start
 
 
 def _from_rule(occurrence: Component) -> bool:
