@@ -31,7 +31,7 @@ def read_source(source: str, user_agent: str | None) -> tuple[bytes, str]:
 def _fetch(url: str, user_agent: str) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": user_agent})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             return response.read(MAX_BYTES)
     except urllib.error.HTTPError as exc:
         raise FetchError(f"{_shown(url)} answered HTTP {exc.code}") from None

@@ -6,7 +6,13 @@ import argparse
 from dataclasses import asdict
 
 from bandcrawler.bootstrap import Bandcrawler
-from bandcrawler.cli.output import format_duplicates, format_hits, format_parsed, format_saga, print_json
+from bandcrawler.cli.output import (
+    format_duplicates,
+    format_hits,
+    format_parsed,
+    format_saga,
+    print_json,
+)
 from bandcrawler.config import Config, project_settings
 
 

@@ -77,7 +77,7 @@ def same_concerts(concerts: Iterable[PlacedConcert]) -> list[list[str]]:
     by_night: dict[tuple[str, str], list[PlacedConcert]] = {}
     for concert in concerts:
         by_night.setdefault((concert.band_id, concert.local_date), []).append(concert)
-    groups = []
+    groups: list[list[str]] = []
     for night in by_night.values():
         parent = {c.concert_id: c.concert_id for c in night}
 

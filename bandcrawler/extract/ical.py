@@ -62,10 +62,10 @@ def parse_events(body: bytes | str, url: str, *,
                        whole_page=True)
         return
     events, zones = _parse_calendar(text) or _parse_blocks(text, url)
-    events = expand(events, horizon_end(horizon_months, today), today)
+    occurrences = expand(events, horizon_end(horizon_months, today), today)
     # One event exported twice is one concert.
     yield from unique(event if isinstance(event, Rejected) else event_item(event, url, zones)
-                      for event in events)
+                      for event in occurrences)
 
 
 def event_item(event: Component, feed_url: str, zones: Zones | None = None

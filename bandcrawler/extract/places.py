@@ -145,8 +145,8 @@ def _take_country_and_region(parts: list[str], venue: dict[str, str | None]) -> 
     code = country_code(last)
     state = _REGION_ZIP.match(last)
     if code and (len(last) > 2 or last.upper() == "UK" or not state
-                 or last.upper() not in _STATE_CODES or _confirms(parts[-2], code, None)
-                 and not _confirms(parts[-2], "US", last.upper())):
+                 or last.upper() not in _STATE_CODES or (_confirms(parts[-2], code, None)
+                 and not _confirms(parts[-2], "US", last.upper()))):
         venue["venue_country"] = code
         parts.pop()
     if len(parts) > 1:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator
 from itertools import islice, takewhile
+from typing import Any
 
 import recurring_ical_events
 from icalendar import Calendar, Component
@@ -20,7 +21,8 @@ _DAYS_PER_MONTH = 30.44
 
 def horizon_end(months: int, today: datetime.date | None = None) -> datetime.date:
     """The last day occurrences are read up to: `months` after `today`."""
-    return (today or datetime.date.today()) + datetime.timedelta(days=round(months * _DAYS_PER_MONTH))
+    days = round(months * _DAYS_PER_MONTH)
+    return (today or datetime.date.today()) + datetime.timedelta(days=days)
 
 
 def expand(events: Iterable[Component | Rejected], until: datetime.date,
@@ -35,7 +37,7 @@ def expand(events: Iterable[Component | Rejected], until: datetime.date,
     cannot be expanded (a broken rule) gives its first date, as before.
     """
     events = list(events)
-    masters = {_uid(e) for e in events if _is_master(e)}
+    masters = {_uid(e) for e in events if not isinstance(e, Rejected) and _is_master(e)}
     overrides: dict[str, list[Component]] = {}
     for event in events:
         if not isinstance(event, Rejected) and _uid(event) in masters and not _is_master(event):
@@ -54,10 +56,9 @@ def _occurrences(master: Component, overrides: list[Component], today: datetime.
     for component in (master, *overrides):
         calendar.add_component(component)
     start = master.get("DTSTART")
-    first = getattr(start, "dt", None)
     try:
         query = recurring_ical_events.of(calendar, keep_recurrence_attributes=True)
-        begin = first.date() if isinstance(first, datetime.datetime) else first
+        begin = _day(master)
         # `after` is lazy, `between` is not: a FREQ=MINUTELY rule costs only what is taken.
         initial = list(islice(query.after(begin), 1))
         upcoming = takewhile(lambda o: _day(o) <= until, query.after(max(begin, today)))
@@ -93,8 +94,10 @@ def _once(occurrences: list[Component]) -> list[Component]:
 
 
 def _day(occurrence: Component) -> datetime.date:
-    start = occurrence["DTSTART"].dt
-    return start.date() if isinstance(start, datetime.datetime) else start
+    start: Any = getattr(occurrence.get("DTSTART"), "dt", None)
+    if isinstance(start, datetime.datetime):
+        return start.date()
+    return start if isinstance(start, datetime.date) else datetime.date.max
 
 
 def _from_rule(occurrence: Component) -> bool:

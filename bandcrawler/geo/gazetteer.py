@@ -1,4 +1,4 @@
-"""The GeoNames places (towns of 500 people and up) that readers of free-text places look names up in."""
+"""The GeoNames towns (500 people and up) that place readers look names and points up in."""
 
 from __future__ import annotations
 
