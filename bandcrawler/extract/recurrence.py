@@ -27,9 +27,9 @@ def horizon_end(months: int, today: datetime.date | None = None) -> datetime.dat
 
 def expand(events: Iterable[Component | Rejected], until: datetime.date,
            today: datetime.date | None = None) -> Iterator[Component | Rejected]:
-    """Each event, a repeating one as one component per occurrence: its first, and every
-    one from `today` up to `until` (a weekly residency since 2016 is not 500 concerts of
-    the past).
+    """Each event, a repeating one as one component per occurrence: its first, every one
+    from `today` up to `until` (a weekly residency since 2016 is not 500 concerts of the
+    past), and every override (RECURRENCE-ID) the feed writes, in place of its date.
 
     An occurrence carries RECURRENCE-ID (its original start), so its source id is the UID
     with the occurrence's date, the same id an override of that date has; the first
@@ -62,7 +62,8 @@ def _occurrences(master: Component, overrides: list[Component], today: datetime.
         # `after` is lazy, `between` is not: a FREQ=MINUTELY rule costs only what is taken.
         initial = list(islice(query.after(begin), 1))
         upcoming = takewhile(lambda o: _day(o) <= until, query.after(max(begin, today)))
-        found = _once([*initial, *islice(upcoming, MAX_OCCURRENCES + 1)])
+        # An override is a date the feed itself states: kept beyond the horizon too.
+        found = _once([*initial, *islice(upcoming, MAX_OCCURRENCES + 1), *overrides])
     except Exception:  # noqa: BLE001 - the library raises many kinds on a broken rule
         yield from (master, *overrides)
         return
