@@ -87,4 +87,9 @@ def with_band(lineup: list[str], band: str) -> list[str]:
     for start in range(len(lineup) - len(pieces) + 1):
         if len(pieces) > 1 and keys[start:start + len(pieces)] == pieces:
             return [*lineup[:start], band, *lineup[start + len(pieces):]]
+    for index, name in enumerate(lineup):  # "A and B" of a title, where A is the band
+        parts = [p for p in _SOFT.split(name) if p.strip()]
+        if len(parts) > 1 and key in (normalize_key(parts[0]), normalize_key(parts[-1])):
+            return [*lineup[:index], *split_acts(name.replace(" and ", ", ").replace(
+                " & ", ", "), known=[band]), *lineup[index + 1:]]
     return [band, *lineup]

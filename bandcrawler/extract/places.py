@@ -21,10 +21,12 @@ VENUE_KEYS = (
 # "75011 Paris", "1017 SG Amsterdam", "1200-019 Lisboa", "00-950 Warszawa", "111 29 Stockholm"
 # (postcode first) and "London SW9 9SL" (postcode last).
 _POSTCODE_CITY = re.compile(
-    r"^(?P<postal>\d{4,5}(?: [A-Z]{2})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3} \d{2}"
+    r"^(?:[A-Z]{1,2}-)?(?P<postal>\d{4,5}(?: [A-Z]{2})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3} \d{2}"
     r"|[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}) (?P<city>\D+)$")
+# "London SW9 9SL", "Tokyo 112-0004", "Moore Park NSW 2021", "Springfield IL 62701".
 _CITY_POSTCODE = re.compile(
-    r"^(?P<city>\D+?) (?P<postal>[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}|\d{4,5}|\d{4} [A-Z]{2})$")
+    r"^(?P<city>\D+?)(?: (?P<region>[A-Z]{2,3}))? (?P<postal>[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}"
+    r"|\d{4,5}(?:-\d{4})?|\d{4} [A-Z]{2}|\d{3}-\d{4})$")
 # "København V", "Berlin-Mitte": a district after the town's name.
 _DISTRICT = re.compile(r"^(?P<city>.+?)(?: [A-ZÆØÅ]{1,2}|-\w+)$")
 # Company suffixes that follow a comma inside a name ("Fathom Creative, Inc.").
@@ -35,10 +37,13 @@ _BRACKETED = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<inner>[^()]*[,\d][^()]*)\)\
 # "Enghavevej 40", "Weteringschans 6-8": a street with its number after the name.
 _STREET_NUMBER = re.compile(r"\D \d+[A-Za-z]?(?:-\d+)?$")
 # "NY 10003", "CA": a US state or Canadian province, with or without its ZIP code.
-_REGION_ZIP = re.compile(r"^(?P<region>[A-Z]{2})(?: (?P<postal>\d{5}(?:-\d{4})?))?$")
+_REGION_ZIP = re.compile(r"^(?P<region>[A-Z]{2,3})(?: (?P<postal>\d{4,5}(?:-\d{4})?))?$")
 # Two-letter codes that are US states or Canadian provinces ("DE" is Delaware, "CA" California).
 _STATE_CODES = frozenset(sub.code[3:] for sub in pycountry.subdivisions
                          if sub.country_code in ("US", "CA"))
+# "California", "Georgia" (a state before it is a country), "Ontario": names to (country, code).
+_STATE_NAMES = {sub.name.casefold(): (sub.country_code, sub.code[3:])
+                for sub in pycountry.subdivisions if sub.country_code in ("US", "CA")}
 # A house number starts a street address ("50 Bd Voltaire"), not a venue name ("9:30 Club").
 _HOUSE_NUMBER = re.compile(r"^\d+[A-Za-z]?(?:-\d+)?\s")
 # A street where a city belongs ("…, 1805 Geary Blvd"): the number is no postcode.
@@ -142,6 +147,12 @@ def _take_country_and_region(parts: list[str], venue: dict[str, str | None]) -> 
     if len(parts) < 2:
         return
     last = parts[-1]
+    named_state = _STATE_NAMES.get(last.casefold())
+    if named_state and _confirms(parts[-2], named_state[0],
+                                 named_state[1] if named_state[0] == "US" else None):
+        venue["venue_region"] = named_state[1]
+        parts.pop()
+        return
     code = country_code(last)
     state = _REGION_ZIP.match(last)
     if code and (len(last) > 2 or last.upper() == "UK" or not state
@@ -168,6 +179,9 @@ def _find_town(parts: list[str], first: int, venue: dict[str, str | None]) -> in
         town, postal = _town_name(parts[index])
         if town is None or _STREET_WORD.search(town):
             continue
+        written = _CITY_POSTCODE.match(parts[index])
+        if written and written["region"] and not region:
+            venue["venue_region"] = region = written["region"]
         for candidate in (town, *_districts(town)):
             if find_city(candidate, country=country, region=region) is not None:
                 _set_town(venue, candidate, postal)

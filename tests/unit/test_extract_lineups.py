@@ -49,3 +49,8 @@ def test_the_crawled_band_is_always_in_the_lineup_and_put_back_together_where_sp
     assert with_band(["Noah", "The Whale", "Sacra"], "Noah and The Whale") == [
         "Noah and The Whale", "Sacra"]
     assert with_band(["the lantern choir"], "The Lantern Choir") == ["the lantern choir"]
+
+
+def test_a_title_joining_the_band_with_another_by_and_is_split_at_the_band_name():
+    assert with_band(lineup_from_title("Paper Gulls and Low Tide at Vega (1 Mar 31)"),
+                     "Paper Gulls") == ["Paper Gulls", "Low Tide"]

@@ -45,6 +45,21 @@ def read(text: str) -> dict[str, str]:
     ("9:30 Club, 815 V St NW, Washington, DC 20001, USA",
      {"name": "9:30 Club", "address": "815 V St NW", "city": "Washington", "region": "DC",
       "postal_code": "20001", "country": "US"}),
+    # Postcodes after the town with a state before them, Japanese postcodes, country prefixes.
+    ("Hordern Pavilion, 1 Driver Ave, Moore Park NSW 2021, Australia",
+     {"name": "Hordern Pavilion", "address": "1 Driver Ave", "city": "Moore Park",
+      "region": "NSW", "postal_code": "2021", "country": "AU"}),
+    ("Tokyo Dome, 1-3-61 Koraku, Bunkyo City, Tokyo 112-0004, Japan",
+     {"name": "Tokyo Dome", "address": "1-3-61 Koraku, Bunkyo City", "city": "Tokyo",
+      "postal_code": "112-0004", "country": "JP"}),
+    ("Store Vega, Enghavevej 40, DK-1674 København V",
+     {"name": "Store Vega", "address": "Enghavevej 40", "city": "København",
+      "postal_code": "1674"}),
+    # A state's name, even one that is also a country's.
+    ("The Tabernacle, Atlanta, Georgia", {"name": "The Tabernacle", "city": "Atlanta",
+                                          "region": "GA"}),
+    ("Tbilisi Concert Hall, Tbilisi, Georgia", {"name": "Tbilisi Concert Hall",
+                                                "city": "Tbilisi", "country": "GE"}),
 ])
 def test_the_town_is_found_by_name_whatever_stands_around_it(location, expected):
     assert read(location) == expected
