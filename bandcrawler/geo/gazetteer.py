@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 
@@ -53,6 +54,7 @@ def nearest_city(latitude: float, longitude: float,
     return _gazetteer().nearest_city(latitude, longitude, max_distance_km)
 
 
+@functools.lru_cache(maxsize=65536)  # a crawl names the same few hundred towns again and again
 def resolve_town(city: str | None, *, country: str | None = None, region: str | None = None,
                  latitude: float | None = None, longitude: float | None = None) -> City | None:
     """The one GeoNames town a venue is in, however a source names it.
