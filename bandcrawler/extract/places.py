@@ -119,14 +119,22 @@ def venue_from_text(text: str) -> dict[str, str | None]:
     return venue
 
 
+# A real address has a handful of parts; a hostile one may have thousands.
+MAX_PARTS = 12
+MAX_LENGTH = 2000
+
+
 def _split(text: str) -> tuple[str | None, list[str]]:
     """(the name when a bracketed address follows it, else None; the other parts)."""
-    text = text.replace("\\n", "\n").strip()
+    text = text.replace("\\n", "\n").strip()[:MAX_LENGTH]
     bracketed = _BRACKETED.match(" ".join(text.split()))
     name = None
     if bracketed:
         name, text = bracketed["name"].strip(" ,"), bracketed["inner"]
-    return name, split_parts(text)
+    parts = split_parts(text)
+    if len(parts) > MAX_PARTS:  # the name first, the town and country last
+        parts = parts[:1] + parts[1 - MAX_PARTS:]
+    return name, parts
 
 
 def split_parts(text: str) -> list[str]:
