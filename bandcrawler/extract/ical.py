@@ -18,9 +18,10 @@ from bandcrawler.extract import Rejected
 from bandcrawler.extract.guard import unique
 from bandcrawler.extract.lineups import lineup_from_title, split_acts
 from bandcrawler.extract.normalize import clean_text, country_code, event_status
-from bandcrawler.extract.places import VENUE_KEYS, coordinates, split_parts, venue_from_text
+from bandcrawler.extract.places import coordinates, split_parts, venue_from_text
 from bandcrawler.extract.recurrence import DEFAULT_HORIZON_MONTHS, expand, horizon_end
 from bandcrawler.geo.gazetteer import find_city
+from bandcrawler.items import VENUE_FIELDS, parsed_item
 
 Zones = dict[str, Timezone]  # a feed's VTIMEZONE components by TZID
 
@@ -81,27 +82,27 @@ def event_item(event: Component, feed_url: str, zones: Zones | None = None
     # Lines of an address ("Street 16\nPostcode Town\nCountry") are its parts.
     location = clean_text((_str(_get(event, "LOCATION")) or "").replace("\n", ", "))
     online = bool(location and _ONLINE.match(location))
-    venue, acts = read_summary(title) if title else (dict.fromkeys(VENUE_KEYS), None)
+    venue, acts = read_summary(title) if title else (dict.fromkeys(VENUE_FIELDS), None)
     if location and not online:
         venue = venue_from_text(location)
     elif location:
-        venue = dict.fromkeys(VENUE_KEYS)
+        venue = dict.fromkeys(VENUE_FIELDS)
     url = _http_url(_str(_get(event, "URL")))
-    return {
-        "source": "ical",
-        "source_id": _source_id(event) or url,
-        "source_url": feed_url,
-        "title": title,
+    return parsed_item(
+        source="ical",
+        source_id=_source_id(event) or url,
+        source_url=feed_url,
+        title=title,
         **_local_start(start, _tzid(event), zones or {}),
-        "status": event_status(_str(_get(event, "STATUS"))),
+        status=event_status(_str(_get(event, "STATUS"))),
         **venue,
         **_geo(_get(event, "GEO")),
-        "online": online,
-        "lineup": split_acts(acts) if acts is not None else lineup_from_title(title),
-        "url": url,
-        "ticket_url": ticket_url(_str(_get(event, "DESCRIPTION")) or "")
+        online=online,
+        lineup=split_acts(acts) if acts is not None else lineup_from_title(title),
+        url=url,
+        ticket_url=ticket_url(_str(_get(event, "DESCRIPTION")) or "")
                       or ticket_url(_str(_get(event, "X-ALT-DESC")) or ""),
-    }
+    )
 
 
 def venue_from_summary(summary: str) -> dict[str, str | None]:
@@ -122,7 +123,7 @@ def read_summary(summary: str) -> tuple[dict[str, str | None], str | None]:
     if " @ " in summary:
         acts, _, place = summary.rpartition(" @ ")
         return venue_from_text(place), acts
-    venue: dict[str, str | None] = dict.fromkeys(VENUE_KEYS)
+    venue: dict[str, str | None] = dict.fromkeys(VENUE_FIELDS)
     parts = split_parts(summary)
     if len(parts) < 3:
         return venue, None

@@ -10,13 +10,7 @@ import pycountry
 
 from bandcrawler.extract.normalize import country_code
 from bandcrawler.geo.gazetteer import find_city, is_town_in
-
-# The venue fields of a concert item; coordinates ("latitude", "longitude") come from
-# `coordinates`.
-VENUE_KEYS = (
-    "venue_name", "venue_address", "venue_city", "venue_region", "venue_postal_code",
-    "venue_country",
-)
+from bandcrawler.items import VENUE_FIELDS
 
 # "75011 Paris", "1017 SG Amsterdam", "1200-019 Lisboa", "00-950 Warszawa", "111 29 Stockholm"
 # (postcode first) and "London SW9 9SL" (postcode last).
@@ -97,7 +91,7 @@ def venue_from_text(text: str) -> dict[str, str | None]:
     address. One part alone is the venue name, or the town when a country or region
     followed it ("Paris, France").
     """
-    venue: dict[str, str | None] = dict.fromkeys(VENUE_KEYS)
+    venue: dict[str, str | None] = dict.fromkeys(VENUE_FIELDS)
     name, parts = _split(text)
     _take_country_and_region(parts, venue)
     if not parts and name is None:
