@@ -56,6 +56,9 @@ def _occurrences(master: Component, overrides: list[Component], today: datetime.
     for component in (master, *overrides):
         calendar.add_component(component)
     start = master.get("DTSTART")
+    if _standing(master, today, until):
+        yield from (master, *overrides)
+        return
     try:
         query = recurring_ical_events.of(calendar, keep_recurrence_attributes=True)
         begin = _day(master)
@@ -80,6 +83,16 @@ def _occurrences(master: Component, overrides: list[Component], today: datetime.
         yield Rejected("too_many_occurrences",
                        f"VEVENT {_uid(master)}: more than {MAX_OCCURRENCES} occurrences "
                        f"before {until.isoformat()}; the rest is left out")
+
+
+def _standing(master: Component, today: datetime.date, until: datetime.date) -> bool:
+    """A series without an end that began longer ago than the horizon reaches ahead (a
+    weekly meeting since 2016): a standing appointment, not a run of concerts; it gives its
+    first date only, as a single event would."""
+    rule = master.get("RRULE")
+    rules = rule if isinstance(rule, list) else [rule] if rule is not None else []
+    endless = any("UNTIL" not in r and "COUNT" not in r for r in rules)
+    return endless and _day(master) < today - (until - today)
 
 
 def _once(occurrences: list[Component]) -> list[Component]:

@@ -75,3 +75,16 @@ def test_a_runaway_rule_stops_at_a_bound_and_says_so():
     out = list(parse_events(feed, "u", today=datetime.date(2031, 1, 1)))
     assert sum(1 for o in out if not isinstance(o, Rejected)) == 500
     assert [o.reason for o in out if isinstance(o, Rejected)] == ["too_many_occurrences"]
+
+
+def test_an_endless_series_begun_longer_ago_than_the_horizon_is_one_standing_event():
+    feed = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:sync@x\r\n"
+            "DTSTART;TZID=Europe/Zurich:20161028T140000\r\n"
+            "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR\r\nSUMMARY:Weekly sync\r\n"
+            "LOCATION:Roadstar 16\\n12764 Happyville\\nDenmark\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    out = [o for o in parse_events(feed, "u", today=datetime.date(2030, 12, 1))
+           if not isinstance(o, Rejected)]
+    assert [(o["source_id"], o["local_date"]) for o in out] == [("sync@x", "2016-10-28")]
+    bounded = feed.replace("BYDAY=MO", "UNTIL=20310301T000000Z;BYDAY=MO")
+    assert len([o for o in parse_events(bounded, "u", today=datetime.date(2030, 12, 1))
+                if not isinstance(o, Rejected)]) > 50  # an ending series still expands
