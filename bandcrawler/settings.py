@@ -97,6 +97,16 @@ BANDCRAWLER_NOTIFY_TIMEOUT = _env("BANDCRAWLER_NOTIFY_TIMEOUT", "10")
 BANDCRAWLER_NOTIFY_RETRY_SECONDS = _env("BANDCRAWLER_NOTIFY_RETRY_SECONDS", "60")
 # Whether a crawl tells people of its changes once it has stopped.
 BANDCRAWLER_NOTIFY_AT_CRAWL_END = _env("BANDCRAWLER_NOTIFY_AT_CRAWL_END", "true")
+# How many months ahead a repeating iCalendar event (RRULE) gives its occurrences.
+BANDCRAWLER_RECURRENCE_HORIZON_MONTHS = _env("BANDCRAWLER_RECURRENCE_HORIZON_MONTHS", "18")
+
+# The web page's map tiles (`bandcrawler serve`): an XYZ template and its attribution.
+BANDCRAWLER_TILE_URL = _env("BANDCRAWLER_TILE_URL",
+                            "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+BANDCRAWLER_TILE_ATTRIBUTION = _env("BANDCRAWLER_TILE_ATTRIBUTION",
+                                    "© OpenStreetMap contributors")
+BANDCRAWLER_TILE_ATTRIBUTION_URL = _env("BANDCRAWLER_TILE_ATTRIBUTION_URL",
+                                        "https://www.openstreetmap.org/copyright")
 
 # Discovery and import (`bandcrawler band add/discover/import`). MusicBrainz is asked at most
 # once per MUSICBRAINZ_MIN_INTERVAL seconds across a whole import.

@@ -37,6 +37,12 @@ def _http_url(text: str) -> str:
     return text.strip()
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"not a TCP port (1..65535): {text!r}")
+    return int(text)
+
+
 def _setting(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name:
@@ -54,8 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", default="bandcrawler-demo",
                       help="where the demo keeps its database and Elasticsearch data")
     demo.add_argument("--serve", action="store_true",
-                      help="keep the demo site up afterwards (Ctrl-C stops it), so its bands "
-                           "can be crawled again")
+                      help="then keep the web page over the demo data up (see serve)")
+    _serve_options(demo)
 
     band = commands.add_parser("band", help="register, discover, import, list and remove bands")
     _band_commands(band.add_subparsers(dest="band_command", required=True,
@@ -86,6 +92,21 @@ def build_parser() -> argparse.ArgumentParser:
     resume = saga_commands.add_parser("resume", help="run the pending steps again")
     resume.add_argument("--due", action="store_true",
                         help="only those whose retry time has come (for cron)")
+
+    _serve_options(commands.add_parser(
+        "serve", help="the web page: a map and list of concerts, concert pages, a JSON API"))
+
+    parse = commands.add_parser(
+        "parse", help="show the concerts a source's parser finds in one page, feed or answer")
+    parse.add_argument("source", metavar="FILE_OR_URL")
+    parse.add_argument("--kind", choices=("jsonld", "ical", "bandsintown", "musicbrainz"),
+                       help="the source's format (default: guessed from the content)")
+    parse.add_argument("--json", action="store_true",
+                       help='one object {"items": [...], "rejected": [...]}')
+
+    duplicates = commands.add_parser(
+        "duplicates", help="list concerts recorded twice (same band, night and town)")
+    duplicates.add_argument("--json", action="store_true")
 
     commands.add_parser("reindex", help="rebuild the index from the event store, swap alias")
 
@@ -145,6 +166,11 @@ def _band_commands(band: argparse._SubParsersAction) -> None:
     remove = band.add_parser("remove", help="stop crawling a band, or one of its sources")
     remove.add_argument("name")
     _add_sources(remove, "remove")
+
+
+def _serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    parser.add_argument("--port", type=_port, default=8080, help="default: 8080")
 
 
 def _days(text: str) -> int:

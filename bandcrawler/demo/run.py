@@ -25,7 +25,8 @@ DEMO_QUERIES = (
 DEMO_META = {"demo": True}
 
 
-def run_demo(directory: str, overrides: dict[str, Any], serve: bool = False) -> int:
+def run_demo(directory: str, overrides: dict[str, Any],
+             serve_at: tuple[str, int] | None = None) -> int:
     work = Path(directory).absolute()
     _fresh(work)
     settings = project_settings({
@@ -60,30 +61,21 @@ def run_demo(directory: str, overrides: dict[str, Any], serve: bool = False) -> 
 
             _crawl(settings, between)
             _report_alerts(app, inbox, work)
+            if serve_at:  # the demo site stays up too: the concerts link to it
+                from bandcrawler.web.serve import serve_forever
+                from bandcrawler.web.settings import WebSettings
+
+                _explain(settings, es_server, work)
+                print(f"The demo site stays up at {site.url} meanwhile: `scrapy crawl jsonld` "
+                      "(with the BANDCRAWLER_DATABASE_URL above) crawls its bands again.")
+                serve_forever(app, WebSettings.from_settings(settings), *serve_at)
         finally:
             app.close()
+    if not serve_at:
         _explain(settings, es_server, work)
-        if serve:
-            _serve(site)
-    if not serve:
         print("The demo site is no longer served, so its bands cannot be crawled again; "
               "`bandcrawler demo --serve` keeps it up.")
     return 0
-
-
-def _serve(site: DemoSite) -> None:
-    import signal
-    import threading
-
-    # The crawl left Scrapy's shutdown handlers behind, which now stop nothing.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    print(f"\nThe demo site stays up at {site.url}: `scrapy crawl jsonld` (with the "
-          "BANDCRAWLER_DATABASE_URL above) crawls it again. Ctrl-C stops it.", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        print("Demo site stopped.")
 
 
 def _fresh(work: Path) -> None:
@@ -258,6 +250,8 @@ Query it yourself:
   bandcrawler saga status
   bandcrawler watch list
   bandcrawler changes --watch 'Near Paris'
-  bandcrawler calendar 'Near Paris' > near-paris.ics""")
+  bandcrawler calendar 'Near Paris' > near-paris.ics
+See it on a map: bandcrawler serve, then open http://127.0.0.1:8080/
+  (or run `bandcrawler demo --serve`, which keeps the page up at the end of the demo)""")
     if es_server is not None:
         print(f"Stop the local Elasticsearch server with:\n  {es_server.stop_command}")

@@ -12,6 +12,7 @@ import pytest
 from bandcrawler.search.client import make_client
 from bandcrawler.search.index import ConcertIndex
 from tests.support.commands import ROOT, Deployment
+from tests.support.servers import free_port
 
 
 @pytest.fixture
@@ -47,7 +48,8 @@ def test_the_demo_runs_again_over_its_own_database(demo):
 
 def test_demo_serve_keeps_its_bands_crawlable(demo):
     deployment, args = demo
-    process = subprocess.Popen([sys.executable, "-m", "bandcrawler", *args, "--serve"],
+    process = subprocess.Popen([sys.executable, "-m", "bandcrawler", *args, "--serve",
+                                "--port", str(free_port())],
                                cwd=ROOT, env=deployment.env, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)
     try:
