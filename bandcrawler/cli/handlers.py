@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.cli.output import format_hits, format_saga, print_json
-from bandcrawler.config import Config, project_settings
+from bandcrawler.config import Config, command_settings, project_settings
 
 
 class UserError(Exception):
@@ -19,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
         from bandcrawler.demo.run import run_demo
 
         return run_demo(args.dir, dict(args.settings))
-    app = Bandcrawler(Config.from_settings(project_settings(dict(args.settings))))
+    app = Bandcrawler(Config.from_settings(command_settings(dict(args.settings))))
     try:
         handler = {"band": band, "search": search, "saga": saga, "reindex": reindex,
                    "schedule": schedule}
@@ -68,7 +68,8 @@ def search(app: Bandcrawler, args: argparse.Namespace) -> int:
         lat, lon = place.latitude, place.longitude
     filters = SearchFilters(lat=lat, lon=lon, radius_km=args.radius, date_from=args.date_from,
                             date_to=args.date_to, band=args.band, country=args.country,
-                            status=args.status, text=args.text, limit=args.limit)
+                            status=args.status, text=args.text, limit=args.limit,
+                            listed=args.listed)
     try:
         hits = run_search(app.elasticsearch, app.config.index_alias, filters)
     except Exception as exc:  # noqa: BLE001 - transport errors become one line
@@ -77,7 +78,8 @@ def search(app: Bandcrawler, args: argparse.Namespace) -> int:
         raise UserError(f"search failed at {redact_url(app.config.elasticsearch_url)}: "
                         f"{type(exc).__name__}: {exc}"[:400]) from None
     if args.json:
-        print_json([{**h.source, "distance_km": h.distance_km} for h in hits])
+        print_json([{**h.source, "listed": h.source.get("listed", True),
+                     "distance_km": h.distance_km} for h in hits])
         return 0
     print(format_hits(hits))
     return 0

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from datetime import date
 from urllib.parse import urlsplit
+
+# Options whose value may start with "-" ("--radius -5km"): argparse would take the value for
+# an option and say "expected one argument"; glued to its option, the value reaches its check.
+_VALUE_MAY_START_WITH_DASH = ("--radius",)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,6 +33,15 @@ def _radius(text: str) -> float:
         return parse_radius(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _country(text: str) -> str:
+    from bandcrawler.extract.countries import country_code
+
+    code = country_code(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(f"not a country name or ISO code: {text!r}")
+    return code
 
 
 def _http_url(text: str) -> str:
@@ -80,11 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
                         metavar="YYYY-MM-DD", help="default: today")
     search.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
     search.add_argument("--band")
-    search.add_argument("--country", help="ISO 3166-1 alpha-2 code")
+    search.add_argument("--country", type=_country,
+                        help="a country name or ISO code: France, FR, FRA")
     search.add_argument("--status", choices=("scheduled", "cancelled", "postponed",
                                              "rescheduled", "moved_online"))
     search.add_argument("--text", help="full-text over band, title, venue, city, lineup")
     search.add_argument("--limit", type=int, default=20)
+    listed = search.add_mutually_exclusive_group()
+    listed.add_argument("--listed", dest="listed", action="store_const", const=True,
+                        default=True, help="only concerts a source still lists (default)")
+    listed.add_argument("--unlisted", dest="listed", action="store_const", const=False,
+                        help="only concerts every source stopped listing")
+    listed.add_argument("--all", dest="listed", action="store_const", const=None,
+                        help="listed and unlisted concerts")
     search.add_argument("--json", action="store_true")
 
     saga = commands.add_parser("saga", help="see and finish pending pipeline steps")
@@ -110,6 +132,18 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--per-band", action="store_true",
                           help="one job per band and spider, so scrapyd runs them in parallel")
     return parser
+
+
+def normalize_argv(argv: Sequence[str]) -> list[str]:
+    """`--radius -5km` as `--radius=-5km`, so a negative value is refused for what it is."""
+    out: list[str] = []
+    for arg in argv:
+        if (out and out[-1] in _VALUE_MAY_START_WITH_DASH and arg.startswith("-")
+                and not arg.startswith("--")):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
 
 
 def check_search(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

@@ -26,10 +26,30 @@ def test_parse_radius_rejects_garbage_in_one_line(text):
 
 
 def test_no_filters_is_an_empty_bool_sorted_by_date_and_time():
-    query = build_query(SearchFilters())
+    query = build_query(SearchFilters(listed=None))
     assert query["query"] == {"bool": {"filter": []}}
     assert [next(iter(s)) for s in query["sort"]] == ["local_date", "local_time", "concert_id"]
     assert query["size"] == 20
+
+
+@pytest.mark.parametrize("given", ["France", "france", "FR", "fra", " FRANCE "])
+def test_a_country_may_be_given_by_name_or_code(given):
+    query = build_query(SearchFilters(country=given, listed=None))
+    assert query["query"]["bool"]["filter"] == [{"term": {"venue.country": "FR"}}]
+
+
+def test_a_country_nobody_knows_is_refused_by_name():
+    with pytest.raises(ValueError, match="Narnia"):
+        SearchFilters(country="Narnia")
+
+
+def test_unlisted_concerts_are_hidden_unless_asked_for():
+    def listed_clause(**kwargs):
+        return build_query(SearchFilters(**kwargs))["query"]["bool"]["filter"]
+
+    assert listed_clause() == [{"bool": {"must_not": {"term": {"listed": False}}}}]
+    assert listed_clause(listed=False) == [{"term": {"listed": False}}]
+    assert listed_clause(listed=None) == []
 
 
 def test_near_adds_a_geo_filter_and_sorts_by_distance_first():
@@ -40,13 +60,13 @@ def test_near_adds_a_geo_filter_and_sorts_by_distance_first():
 
 
 def test_dates_become_an_inclusive_range():
-    query = build_query(SearchFilters(date_from=date(2025, 1, 1)))
+    query = build_query(SearchFilters(date_from=date(2025, 1, 1), listed=None))
     assert query["query"]["bool"]["filter"] == [
         {"range": {"local_date": {"gte": "2025-01-01", "format": "yyyy-MM-dd"}}}]
 
 
 def test_country_is_uppercased():
-    query = build_query(SearchFilters(country="fr"))
+    query = build_query(SearchFilters(country="fr", listed=None))
     assert query["query"]["bool"]["filter"] == [{"term": {"venue.country": "FR"}}]
 
 
