@@ -93,6 +93,12 @@ def saga(app: Bandcrawler, args: argparse.Namespace) -> int:
         print(f"Resumed {outcome['attempted']} concert(s): {outcome['indexed']} indexed, "
               f"{outcome['index_failed']} failed to index; "
               f"{outcome['still_pending']} still pending.")
+        if outcome["still_pending"] and outcome["next_due"]:
+            print(f"Next retry due at {outcome['next_due']}.")
+        if outcome["tried_still_pending"]:
+            # cron and scripts see the failure, not only the words.
+            raise UserError(f"{outcome['tried_still_pending']} of the concert(s) tried still "
+                            f"pending: {outcome['reason'] or 'not yet run'}")
         return 0
     summary = app.saga.summary()
     if args.json:

@@ -33,5 +33,9 @@ def format_saga(summary: dict) -> str:
     for step, count in summary["pending"].items():
         lines.append(f"  pending at {step}: {count}")
     for reason in summary["reasons"]:
-        lines.append(f"    {reason['count']:>5} × {reason['step']}: {reason['reason']}")
+        # Reasons carry the step that failed ("index: unavailable: …"); it is not repeated.
+        text = reason["reason"]
+        if not text.startswith(f"{reason['step']}: "):
+            text = f"{reason['step']}: {text}"
+        lines.append(f"    {reason['count']:>5} × {text}")
     return "\n".join(lines)
