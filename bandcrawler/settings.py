@@ -39,7 +39,11 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "bandcrawler.extensions.unlisting.UnlistingExtension": 500,
+    "bandcrawler.extensions.failure_lines.FailureLinesExtension": 510,
 }
+# A page that could not be read is told once, by the spider, with its band (see
+# BandSourceSpider._band_failed); Scrapy's own "Gave up retrying" stays in the debug log.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 
 # The event store and write model: any SQLAlchemy URL. With SQLite, prefer an absolute path.
 BANDCRAWLER_DATABASE_URL = os.environ.get("BANDCRAWLER_DATABASE_URL", "sqlite:///bandcrawler.db")

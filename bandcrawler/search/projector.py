@@ -68,7 +68,8 @@ class ReadModelProjector:
         if refresh and result.indexed:
             self._refresh()
         if result.failed:
-            logger.warning("Elasticsearch did not take %d document(s): %s", len(result.failed),
+            logger.warning("Elasticsearch did not take %d document(s): %s; they stay pending "
+                           "(bandcrawler saga resume)", len(result.failed),
                            next(iter(result.failed.values())))
         return result
 
