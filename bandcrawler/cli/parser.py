@@ -59,10 +59,13 @@ def _setting(text: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="bandcrawler", description="Find where bands play.")
+    parser = _Parser(prog="bandcrawler", description="Find where bands play.",
+                     epilog="The crawls are `scrapy crawl SPIDER` (scrapy list: the spiders), "
+                            "run from the repository root.")
     parser.add_argument("-s", "--set", dest="settings", action="append", type=_setting,
                         default=[], metavar="NAME=VALUE", help="override a Scrapy setting")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                     title="commands", metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="crawl the bundled demo sites end to end")
     demo.add_argument("--dir", default="bandcrawler-demo",
