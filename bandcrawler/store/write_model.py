@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from bandcrawler.domain.concert import Concert
 from bandcrawler.domain.view import concert_document
 from bandcrawler.faults import kill_point
-from bandcrawler.store.event_store import CHUNK, EventStore
+from bandcrawler.store.event_store import CHUNK, EventStore, payload
 from bandcrawler.store.repository import ConcertCache, read_concerts
 from bandcrawler.store.tables import band_sources, bands, checkpoints, concerts, events
 from bandcrawler.store.upsert import insert_or_ignore_many, upsert, upsert_many
@@ -85,9 +85,11 @@ class WriteModelProjector:
         band_events = [row.position for row in batch if row.type in BAND_EVENTS]
         data: dict[int, dict] = {}
         for start in range(0, len(band_events), CHUNK):
-            query = select(events.c.position, events.c.data).where(
+            query = select(events.c.position, events.c.type, events.c.data,
+                           events.c.schema_version).where(
                 events.c.position.in_(band_events[start:start + CHUNK]))
-            data.update(conn.execute(query).all())
+            data.update((position, payload(kind, schema, stored))
+                        for position, kind, stored, schema in conn.execute(query))
         new_bands, new_sources = [], []
         # Every event after the checkpoint up to the batch's last position is in the batch,
         # so a touched stream's last event in it gives its version at that position.
