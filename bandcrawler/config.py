@@ -37,6 +37,12 @@ class Config:
     es_timeout: float = 10.0
     bulk_max_docs: int = 500
     bulk_max_age: float = 5.0
+    smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str = "bandcrawler@localhost"
+    smtp_ca_certs: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    notify_timeout: float = 10.0
+    notify_retry_seconds: float = 60.0
 
     @classmethod
     def from_settings(cls, settings: SettingsLike) -> Config:
@@ -67,6 +73,14 @@ class Config:
             es_timeout=_number(settings, "ELASTICSEARCH_TIMEOUT", float, 10.0, minimum=0.001),
             bulk_max_docs=_number(settings, "BANDCRAWLER_BULK_MAX_DOCS", int, 500, minimum=1),
             bulk_max_age=_number(settings, "BANDCRAWLER_BULK_MAX_AGE", float, 5.0),
+            smtp_url=settings.get("BANDCRAWLER_SMTP_URL") or None,
+            mail_from=settings.get("BANDCRAWLER_MAIL_FROM") or "bandcrawler@localhost",
+            smtp_ca_certs=settings.get("BANDCRAWLER_SMTP_CA_CERTS") or None,
+            webhook_secret=settings.get("BANDCRAWLER_WEBHOOK_SECRET") or None,
+            notify_timeout=_number(settings, "BANDCRAWLER_NOTIFY_TIMEOUT", float, 10.0,
+                                   minimum=0.001),
+            notify_retry_seconds=_number(settings, "BANDCRAWLER_NOTIFY_RETRY_SECONDS", float,
+                                         60.0),
         )
 
 

@@ -21,8 +21,10 @@ def run(args: argparse.Namespace) -> int:
         return run_demo(args.dir, dict(args.settings))
     app = Bandcrawler(Config.from_settings(command_settings(dict(args.settings))))
     try:
+        from bandcrawler.cli import alerts
+
         handler = {"band": band, "search": search, "saga": saga, "reindex": reindex,
-                   "schedule": schedule}
+                   "schedule": schedule, **alerts.HANDLERS}
         return handler[args.command](app, args)
     finally:
         app.close()
