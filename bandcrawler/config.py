@@ -43,6 +43,7 @@ class Config:
     webhook_secret: str | None = field(default=None, repr=False)
     notify_timeout: float = 10.0
     notify_retry_seconds: float = 60.0
+    recurrence_horizon_months: int = 18  # how far ahead a repeating iCal event is expanded
 
     @classmethod
     def from_settings(cls, settings: SettingsLike) -> Config:
@@ -81,7 +82,17 @@ class Config:
                                    minimum=0.001),
             notify_retry_seconds=_number(settings, "BANDCRAWLER_NOTIFY_RETRY_SECONDS", float,
                                          60.0),
+            recurrence_horizon_months=recurrence_horizon(settings),
         )
+
+
+def recurrence_horizon(settings: SettingsLike) -> int:
+    """BANDCRAWLER_RECURRENCE_HORIZON_MONTHS: whole months, 0 or more."""
+    value = _number(settings, "BANDCRAWLER_RECURRENCE_HORIZON_MONTHS", float, 18)
+    if value != int(value):
+        raise ConfigError(f"BANDCRAWLER_RECURRENCE_HORIZON_MONTHS must be whole months, "
+                          f"got {value!r}")
+    return int(value)
 
 
 def _text(settings: SettingsLike, name: str, default: Any = None) -> Any:

@@ -101,3 +101,5 @@ BANDCRAWLER_NOTIFY_TIMEOUT = _env("BANDCRAWLER_NOTIFY_TIMEOUT", "10")
 BANDCRAWLER_NOTIFY_RETRY_SECONDS = _env("BANDCRAWLER_NOTIFY_RETRY_SECONDS", "60")
 # Whether a crawl tells people of its changes once it has stopped.
 BANDCRAWLER_NOTIFY_AT_CRAWL_END = _env("BANDCRAWLER_NOTIFY_AT_CRAWL_END", "true")
+# How many months ahead a repeating iCalendar event (RRULE) gives its occurrences.
+BANDCRAWLER_RECURRENCE_HORIZON_MONTHS = _env("BANDCRAWLER_RECURRENCE_HORIZON_MONTHS", "18")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def print_json(value) -> None:
@@ -111,4 +114,44 @@ def format_pending(pending: list[dict]) -> str:
                      f"{p['changes']} change(s), {p['attempts']} attempt(s), next "
                      f"{p['next_attempt_at'][:19]}"
                      + (f"\n      last error: {p['last_error']}" if p["last_error"] else ""))
+    return "\n".join(lines)
+
+
+def _plain(value: object) -> str:
+    """Crawled text fit for a terminal: no control characters, escapes or bidi overrides."""
+    return _CONTROL.sub(" ", "" if value is None else str(value))
+
+
+def format_parsed(kind: str, items: list[dict], rejected: list[dict]) -> str:
+    """What `bandcrawler parse` found: one block per concert, then each rejection."""
+    lines = [f"{len(items)} concert(s), {len(rejected)} rejected ({kind})"]
+    for item in items:
+        when = " ".join(filter(None, (item.get("local_date"), item.get("local_time"),
+                                      item.get("utc_offset"))))
+        place = ", ".join(filter(None, (item.get("venue_name"), item.get("venue_city"),
+                                        item.get("venue_country"))))
+        lines.append(f"{when}  {_plain(place) or '(no place)'}  [{item.get('status')}]")
+        if item.get("latitude") is not None:
+            lines.append(f"    at {item['latitude']:.5f}, {item['longitude']:.5f}")
+        if item.get("lineup"):
+            lines.append(f"    lineup: {_plain(' | '.join(item['lineup']))}")
+        if item.get("title"):
+            lines.append(f"    title: {_plain(item['title'])}")
+    for rejection in rejected:
+        lines.append(f"rejected ({rejection['reason']}): {_plain(rejection['detail'])}")
+    return "\n".join(lines)
+
+
+def format_duplicates(groups: list[list[dict]]) -> str:
+    """Each group of concerts recorded twice, one line per concert."""
+    if not groups:
+        return "No concert is recorded twice."
+    lines = [f"{len(groups)} concert(s) recorded more than once:"]
+    for group in groups:
+        first = group[0]
+        lines.append(f"{_plain(first['band'])} on {first['local_date']}:")
+        for c in group:
+            place = ", ".join(filter(None, (c["venue_name"], c["venue_city"], c["venue_country"])))
+            lines.append(f"  {c['concert_id']}  {c['local_date']} {c['local_time'] or ''}  "
+                         f"{_plain(place)}  ({', '.join(c['sources'] or [])})")
     return "\n".join(lines)

@@ -121,6 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--due", action="store_true",
                         help="only those whose retry time has come (for cron)")
 
+    parse = commands.add_parser(
+        "parse", help="show the concerts a source's parser finds in one page, feed or answer")
+    parse.add_argument("source", metavar="FILE_OR_URL")
+    parse.add_argument("--kind", choices=("jsonld", "ical", "bandsintown", "musicbrainz"),
+                       help="the source's format (default: guessed from the content)")
+    parse.add_argument("--json", action="store_true",
+                       help='one object {"items": [...], "rejected": [...]}')
+
+    duplicates = commands.add_parser(
+        "duplicates", help="list concerts recorded twice (same band, night and town)")
+    duplicates.add_argument("--json", action="store_true")
+
     commands.add_parser("reindex", help="rebuild the index from the event store, swap alias")
 
     schedule = commands.add_parser(
