@@ -103,3 +103,11 @@ BANDCRAWLER_NOTIFY_RETRY_SECONDS = _env("BANDCRAWLER_NOTIFY_RETRY_SECONDS", "60"
 BANDCRAWLER_NOTIFY_AT_CRAWL_END = _env("BANDCRAWLER_NOTIFY_AT_CRAWL_END", "true")
 # How many months ahead a repeating iCalendar event (RRULE) gives its occurrences.
 BANDCRAWLER_RECURRENCE_HORIZON_MONTHS = _env("BANDCRAWLER_RECURRENCE_HORIZON_MONTHS", "18")
+
+# The web page's map tiles (`bandcrawler serve`): an XYZ template and its attribution.
+BANDCRAWLER_TILE_URL = _env("BANDCRAWLER_TILE_URL",
+                            "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+BANDCRAWLER_TILE_ATTRIBUTION = _env("BANDCRAWLER_TILE_ATTRIBUTION",
+                                    "© OpenStreetMap contributors")
+BANDCRAWLER_TILE_ATTRIBUTION_URL = _env("BANDCRAWLER_TILE_ATTRIBUTION_URL",
+                                        "https://www.openstreetmap.org/copyright")

@@ -24,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bandcrawler.demo.run import run_demo
 
-        return run_demo(args.dir, dict(args.settings))
+        return run_demo(args.dir, dict(args.settings),
+                        serve_at=(args.host, args.port) if args.serve else None)
     if args.command == "parse":
         return parse(project_settings(dict(args.settings)), args)
     app = Bandcrawler(Config.from_settings(command_settings(dict(args.settings))))
@@ -32,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
         from bandcrawler.cli import alerts
 
         handler = {"band": band, "search": search, "saga": saga, "reindex": reindex,
-                   "schedule": schedule, "duplicates": duplicates, **alerts.HANDLERS}
+                   "schedule": schedule, "serve": serve, "duplicates": duplicates,
+                   **alerts.HANDLERS}
         return handler[args.command](app, args)
     finally:
         app.close()
@@ -159,6 +161,15 @@ def schedule(app: Bandcrawler, args: argparse.Namespace) -> int:
         print(f"Skipped {crawl.label}: already pending or running")
     print(f"{len(outcome.scheduled)} job(s) scheduled, {len(outcome.skipped)} skipped "
           f"on {client.url} (project {args.project}).")
+    return 0
+
+
+def serve(app: Bandcrawler, args: argparse.Namespace) -> int:
+    from bandcrawler.web.serve import serve_forever
+    from bandcrawler.web.settings import WebSettings
+
+    web = WebSettings.from_settings(project_settings(dict(args.settings)))
+    serve_forever(app, web, args.host, args.port)
     return 0
 
 

@@ -51,6 +51,12 @@ def _http_url(text: str) -> str:
     return text.strip()
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"not a TCP port (1..65535): {text!r}")
+    return int(text)
+
+
 def _setting(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name:
@@ -70,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="crawl the bundled demo sites end to end")
     demo.add_argument("--dir", default="bandcrawler-demo",
                       help="where the demo keeps its database and Elasticsearch data")
+    demo.add_argument("--serve", action="store_true",
+                      help="then keep the web page over the demo data up (see serve)")
+    _serve_options(demo)
 
     band = commands.add_parser("band", help="register and list bands")
     band_commands = band.add_subparsers(dest="band_command", required=True,
@@ -121,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--due", action="store_true",
                         help="only those whose retry time has come (for cron)")
 
+    _serve_options(commands.add_parser(
+        "serve", help="the web page: a map and list of concerts, concert pages, a JSON API"))
+
     parse = commands.add_parser(
         "parse", help="show the concerts a source's parser finds in one page, feed or answer")
     parse.add_argument("source", metavar="FILE_OR_URL")
@@ -160,6 +172,11 @@ def normalize_argv(argv: Sequence[str]) -> list[str]:
         else:
             out.append(arg)
     return out
+
+
+def _serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    parser.add_argument("--port", type=_port, default=8080, help="default: 8080")
 
 
 def _days(text: str) -> int:
