@@ -26,9 +26,9 @@ class SearchFilters:
     status: str | None = None
     text: str | None = None
     limit: int = 20
-    # True: only concerts some source still lists (what "upcoming" means to a user);
-    # False: only unlisted ones; None: both.
-    listed: bool | None = True
+    # True: only concerts some source still lists (the CLI's default: what "upcoming" means
+    # to a user); False: only unlisted ones; None: both (the web page marks them instead).
+    listed: bool | None = None
     # The map's view: (west, south, east, north) in degrees.
     bbox: tuple[float, float, float, float] | None = None
     # "distance" (the default near a place) or "date" (the default elsewhere).

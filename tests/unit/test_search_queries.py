@@ -26,7 +26,7 @@ def test_parse_radius_rejects_garbage_in_one_line(text):
 
 
 def test_no_filters_is_an_empty_bool_sorted_by_date_and_time():
-    query = build_query(SearchFilters(listed=None))
+    query = build_query(SearchFilters())
     assert query["query"] == {"bool": {"filter": []}}
     assert [next(iter(s)) for s in query["sort"]] == ["local_date", "local_time", "concert_id"]
     assert query["size"] == 20
@@ -34,7 +34,7 @@ def test_no_filters_is_an_empty_bool_sorted_by_date_and_time():
 
 @pytest.mark.parametrize("given", ["France", "france", "FR", "fra", " FRANCE "])
 def test_a_country_may_be_given_by_name_or_code(given):
-    query = build_query(SearchFilters(country=given, listed=None))
+    query = build_query(SearchFilters(country=given))
     assert query["query"]["bool"]["filter"] == [{"term": {"venue.country": "FR"}}]
 
 
@@ -43,13 +43,14 @@ def test_a_country_nobody_knows_is_refused_by_name():
         SearchFilters(country="Narnia")
 
 
-def test_unlisted_concerts_are_hidden_unless_asked_for():
+def test_listed_unlisted_or_both_concerts_may_be_asked_for():
     def listed_clause(**kwargs):
         return build_query(SearchFilters(**kwargs))["query"]["bool"]["filter"]
 
-    assert listed_clause() == [{"bool": {"must_not": {"term": {"listed": False}}}}]
+    # A document written before `listed` existed counts as listed.
+    assert listed_clause(listed=True) == [{"bool": {"must_not": {"term": {"listed": False}}}}]
     assert listed_clause(listed=False) == [{"term": {"listed": False}}]
-    assert listed_clause(listed=None) == []
+    assert listed_clause(listed=None) == listed_clause() == []
 
 
 def test_near_adds_a_geo_filter_and_sorts_by_distance_first():
@@ -60,13 +61,13 @@ def test_near_adds_a_geo_filter_and_sorts_by_distance_first():
 
 
 def test_dates_become_an_inclusive_range():
-    query = build_query(SearchFilters(date_from=date(2025, 1, 1), listed=None))
+    query = build_query(SearchFilters(date_from=date(2025, 1, 1)))
     assert query["query"]["bool"]["filter"] == [
         {"range": {"local_date": {"gte": "2025-01-01", "format": "yyyy-MM-dd"}}}]
 
 
 def test_country_is_uppercased():
-    query = build_query(SearchFilters(country="fr", listed=None))
+    query = build_query(SearchFilters(country="fr"))
     assert query["query"]["bool"]["filter"] == [{"term": {"venue.country": "FR"}}]
 
 
@@ -81,7 +82,7 @@ def test_impossible_filters_are_refused(kwargs):
 
 
 def test_bbox_is_a_geo_bounding_box_filter():
-    query = build_query(SearchFilters(bbox=(2.0, 48.0, 3.0, 49.5), listed=None))
+    query = build_query(SearchFilters(bbox=(2.0, 48.0, 3.0, 49.5)))
     assert query["query"]["bool"]["filter"] == [{"geo_bounding_box": {"location": {
         "top_left": {"lat": 49.5, "lon": 2.0}, "bottom_right": {"lat": 48.0, "lon": 3.0}}}}]
 
