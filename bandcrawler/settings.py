@@ -45,8 +45,12 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "bandcrawler.extensions.unlisting.UnlistingExtension": 500,
+    "bandcrawler.extensions.failure_lines.FailureLinesExtension": 510,
     "bandcrawler.extensions.notify.NotifyExtension": 900,
 }
+# A page that could not be read is told once, by the spider, with its band (see
+# BandSourceSpider._band_failed); Scrapy's own "Gave up retrying" stays in the debug log.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 
 # Downloads wait while the item pipelines hold this many items (0: no limit); the longest
 # Retry-After, in seconds, that a 429/503 answer is waited out for.

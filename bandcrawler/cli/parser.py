@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from datetime import date
 from urllib.parse import urlsplit
+
+# Options whose value may start with "-" ("--radius -5km"): argparse would take the value for
+# an option and say "expected one argument"; glued to its option, the value reaches its check.
+_VALUE_MAY_START_WITH_DASH = ("--radius",)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,6 +35,15 @@ def _radius(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _country(text: str) -> str:
+    from bandcrawler.extract.countries import country_code
+
+    code = country_code(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(f"not a country name or ISO code: {text!r}")
+    return code
+
+
 def _http_url(text: str) -> str:
     parts = urlsplit(text.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -51,10 +65,13 @@ def _setting(text: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="bandcrawler", description="Find where bands play.")
+    parser = _Parser(prog="bandcrawler", description="Find where bands play.",
+                     epilog="The crawls are `scrapy crawl SPIDER` (scrapy list: the spiders), "
+                            "run from the repository root.")
     parser.add_argument("-s", "--set", dest="settings", action="append", type=_setting,
                         default=[], metavar="NAME=VALUE", help="override a Scrapy setting")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                     title="commands", metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="crawl the bundled demo sites end to end")
     demo.add_argument("--dir", default="bandcrawler-demo",
@@ -77,11 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
                         metavar="YYYY-MM-DD", help="default: today")
     search.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
     search.add_argument("--band")
-    search.add_argument("--country", help="ISO 3166-1 alpha-2 code")
+    search.add_argument("--country", type=_country,
+                        help="a country name or ISO code: France, FR, FRA")
     search.add_argument("--status", choices=("scheduled", "cancelled", "postponed",
                                              "rescheduled", "moved_online"))
     search.add_argument("--text", help="full-text over band, title, venue, city, lineup")
     search.add_argument("--limit", type=int, default=20)
+    listed = search.add_mutually_exclusive_group()
+    listed.add_argument("--listed", dest="listed", action="store_const", const=True,
+                        default=True, help="only concerts a source still lists (default)")
+    listed.add_argument("--unlisted", dest="listed", action="store_const", const=False,
+                        help="only concerts every source stopped listing")
+    listed.add_argument("--all", dest="listed", action="store_const", const=None,
+                        help="listed and unlisted concerts")
     search.add_argument("--json", action="store_true")
 
     saga = commands.add_parser("saga", help="see and finish pending pipeline steps")
@@ -168,6 +193,18 @@ def _band_commands(band: argparse._SubParsersAction) -> None:
     _add_sources(remove, "remove")
 
 
+def normalize_argv(argv: Sequence[str]) -> list[str]:
+    """`--radius -5km` as `--radius=-5km`, so a negative value is refused for what it is."""
+    out: list[str] = []
+    for arg in argv:
+        if (out and out[-1] in _VALUE_MAY_START_WITH_DASH and arg.startswith("-")
+                and not arg.startswith("--")):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
 def _serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     parser.add_argument("--port", type=_port, default=8080, help="default: 8080")
@@ -204,7 +241,8 @@ def add_alert_commands(commands) -> None:
     add.add_argument("--lon", type=float)
     add.add_argument("--radius", type=_radius, default=50.0, metavar="DISTANCE",
                      help="e.g. 50km, 30mi (default 50km)")
-    add.add_argument("--country", help="ISO 3166-1 alpha-2 code")
+    add.add_argument("--country", type=_country,
+                     help="a country name or ISO code: France, FR, FRA")
     add.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD")
     add.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
     add.add_argument("--within", type=_days, metavar="DAYS", help="e.g. 90d, from today")

@@ -200,7 +200,8 @@ def _report(app: Bandcrawler, stats: dict[str, Any]) -> None:
     print(f"  domain events         {app.store.last_position()} in the store "
           f"({stats.get('bandcrawler/events/appended', 0)} appended by this crawl)")
     print(f"  geocoded              {stats.get('bandcrawler/geocode/ok', 0)} ok, "
-          f"{stats.get('bandcrawler/geocode/failed', 0)} failed")
+          f"{stats.get('bandcrawler/geocode/failed', 0)} failed, "
+          f"{stats.get('bandcrawler/geocode/no_place', 0)} with no place")
     print(f"  indexed               {stats.get('bandcrawler/index/indexed', 0)} ok, "
           f"{stats.get('bandcrawler/index/failed', 0)} failed")
     print(f"  saga                  {saga['complete']} complete, "

@@ -10,6 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from bandcrawler.domain.concert import Concert
 from bandcrawler.domain.view import concert_document
 from bandcrawler.search.bulk import BulkIndexer, FlushResult
+from bandcrawler.search.client import transport_problem
 from bandcrawler.search.index import ConcertIndex
 from bandcrawler.store.event_store import EventStore
 from bandcrawler.store.repository import every_concert, load_concert
@@ -67,7 +68,8 @@ class ReadModelProjector:
         if refresh and result.indexed:
             self._refresh()
         if result.failed:
-            logger.warning("Elasticsearch did not take %d document(s): %s", len(result.failed),
+            logger.warning("Elasticsearch did not take %d document(s): %s; they stay pending "
+                           "(bandcrawler saga resume)", len(result.failed),
                            next(iter(result.failed.values())))
         return result
 
@@ -89,7 +91,7 @@ class ReadModelProjector:
         try:
             self.index.ensure()
         except Exception as exc:  # noqa: BLE001 - any transport failure leaves the step pending
-            return f"unavailable: {type(exc).__name__}: {exc}"[:300]
+            return f"unavailable: {transport_problem(exc)}"
         self._index_ready = True
         return None
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from elasticsearch import Elasticsearch
+if TYPE_CHECKING:  # the CLI builds filters before it needs a client
+    from elasticsearch import Elasticsearch
 
 TEXT_FIELDS = ["band^3", "title", "venue.name^2", "venue.city^2", "lineup"]
 MAX_LIMIT = 10_000  # Elasticsearch's default index.max_result_window
@@ -25,6 +26,9 @@ class SearchFilters:
     status: str | None = None
     text: str | None = None
     limit: int = 20
+    # True: only concerts some source still lists (the CLI's default: what "upcoming" means
+    # to a user); False: only unlisted ones; None: both (the web page marks them instead).
+    listed: bool | None = None
     # The map's view: (west, south, east, north) in degrees.
     bbox: tuple[float, float, float, float] | None = None
     # "distance" (the default near a place) or "date" (the default elsewhere).
@@ -33,6 +37,14 @@ class SearchFilters:
     search_after: tuple[Any, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.country is not None:
+            # Names and codes alike, read by the parsers' own normalizer: "France" is FR.
+            from bandcrawler.extract.countries import country_code
+
+            code = country_code(self.country)
+            if code is None:
+                raise ValueError(f"not a country name or ISO code: {self.country!r}")
+            object.__setattr__(self, "country", code)
         if (self.lat is None) != (self.lon is None):
             raise ValueError("give both lat and lon, or neither")
         if self.lat is not None and not -90 <= self.lat <= 90:
@@ -106,9 +118,13 @@ def build_query(f: SearchFilters) -> dict[str, Any]:
         # Analysed match, all words required: "radiohead" finds "Radiohead".
         filters.append({"match": {"band": {"query": f.band, "operator": "and"}}})
     if f.country:
-        filters.append({"term": {"venue.country": f.country.strip().upper()}})
+        filters.append({"term": {"venue.country": f.country}})
     if f.status:
         filters.append({"term": {"status": f.status.strip().lower()}})
+    if f.listed is True:  # a document written before `listed` existed counts as listed
+        filters.append({"bool": {"must_not": {"term": {"listed": False}}}})
+    elif f.listed is False:
+        filters.append({"term": {"listed": False}})
     if f.text:
         # cross_fields + and: every word must match, in any of the fields.
         must.append({"multi_match": {"query": f.text, "fields": TEXT_FIELDS,
@@ -159,7 +175,7 @@ _UNITS_KM = {
     "m": 0.001, "meter": 0.001, "meters": 0.001, "metre": 0.001, "metres": 0.001,
     "mi": 1.609344, "mile": 1.609344, "miles": 1.609344,
 }
-_RADIUS_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*$", re.IGNORECASE)
+_RADIUS_RE = re.compile(r"^\s*([-+]?\s*\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*$", re.IGNORECASE)
 
 
 def parse_radius(text: str) -> float:
@@ -168,7 +184,7 @@ def parse_radius(text: str) -> float:
     unit = match.group(2).lower() if match else None
     if match is None or unit not in _UNITS_KM:
         raise ValueError(f"invalid radius {text!r}: expected a number with km, mi or m, e.g. 50km")
-    km = float(match.group(1)) * _UNITS_KM[unit]
+    km = float(match.group(1).replace(" ", "")) * _UNITS_KM[unit]
     if km <= 0:
         raise ValueError(f"invalid radius {text!r}: must be greater than zero")
     return km

@@ -37,9 +37,17 @@ def resume_pending(app, *, due_only: bool = False,
     for concert_id, version in persisted.items():
         app.saga.report(concert_id, persisted_version=version)
     result = app.read_model.index_concerts(ids) if ids else None
+    pending = app.saga.pending()
+    tried = set(ids)
     return {
         "attempted": len(ids),
         "indexed": len(result.indexed) if result else 0,
         "index_failed": len(result.failed) if result else 0,
-        "still_pending": len(app.saga.pending()),
+        "still_pending": len(pending),
+        # Of those tried: what is still pending, and why (the first reason).
+        "tried_still_pending": sum(1 for s in pending if s.concert_id in tried),
+        "reason": next((s.last_error for s in pending if s.concert_id in tried
+                        and s.last_error), None),
+        # When the earliest retry falls due (`--due` only takes those whose time has come).
+        "next_due": min((s.next_retry_at for s in pending if s.next_retry_at), default=None),
     }

@@ -3,11 +3,13 @@ and counting rejected input."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from bandcrawler.bootstrap import Bandcrawler
@@ -44,6 +46,16 @@ class BandSourceSpider(scrapy.Spider):
     }
 
     def __init__(self, *args: Any, band: str | None = None, **kwargs: Any):
+        # Scrapy sets every `-a NAME=VALUE` as an attribute: one named like a method or a
+        # setting of the spider ("-a bands=X" for "band") would break it far from the typo.
+        shadowing = sorted(name for name in kwargs if hasattr(type(self), name))
+        if shadowing:
+            # One line and exit code 2, as for a bad command-line argument: an exception here
+            # would reach the user as an asyncio traceback.
+            logging.getLogger(self.name).error(
+                "Spider argument %r is not one %s takes (it names the spider's own attribute);"
+                " the one it takes is -a band=NAME", shadowing[0], self.name)
+            raise SystemExit(2)
         super().__init__(*args, **kwargs)
         self.band_name = band
         self.crawled_bands: set[str] = set()
@@ -78,7 +90,7 @@ class BandSourceSpider(scrapy.Spider):
 
     def _band_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errbacks
-        self.source_failed(request.cb_kwargs["band"], request.url, failure.getErrorMessage())
+        self.source_failed(request.cb_kwargs["band"], request.url, _failure_reason(failure))
 
     def source_failed(self, band: BandView, url: str, reason: str) -> None:
         """The band's source could not be read: its listing is incomplete this crawl."""
@@ -100,3 +112,10 @@ class BandSourceSpider(scrapy.Spider):
                 # Read off a title: the band's own name, if split, is put back together.
                 result = {**result, "lineup": with_band(result["lineup"], band.name)}
             yield {**result, "band_id": band.band_id, "band": band.name}
+
+
+def _failure_reason(failure: Failure) -> str:
+    """What went wrong, as a person would say it: "HTTP 404", "Connection refused", …"""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return failure.getErrorMessage()

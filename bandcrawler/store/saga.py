@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -219,7 +220,9 @@ class SagaStore:
 
 
 def _reason_of(error: str | None) -> str:
-    return error.split("\n", 1)[0][:200] if error else "not yet run"
+    # Its first line, shortened at a word boundary: people read it in `saga status`.
+    return textwrap.shorten(error.split("\n", 1)[0], 200, placeholder=" …") if error \
+        else "not yet run"
 
 
 def _retry_at(attempts: int) -> str:

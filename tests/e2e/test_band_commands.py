@@ -133,7 +133,9 @@ def test_removing_a_source_and_a_band_are_events_and_its_concerts_stay_unlisted(
     assert deployment.bandcrawler_json("band", "list", "--status") == []
     types = stored_types(deployment)
     assert "BandSourceRemoved" in types and "BandRemoved" in types
-    assert {h["listed"] for h in deployment.bandcrawler_json("search")} == {False}
+    removed = deployment.bandcrawler_json("search", "--all")
+    assert len(removed) == 2 and {h["listed"] for h in removed} == {False}
+    assert deployment.bandcrawler_json("search") == []  # upcoming searches show the listed
     again = deployment.bandcrawler("band", "remove", "Harbour Lights", check=False)
     assert again.returncode == 1 and "no band 'harbour-lights' is registered" in again.stderr
 

@@ -32,6 +32,27 @@ def test_no_filters_is_an_empty_bool_sorted_by_date_and_time():
     assert query["size"] == 20
 
 
+@pytest.mark.parametrize("given", ["France", "france", "FR", "fra", " FRANCE "])
+def test_a_country_may_be_given_by_name_or_code(given):
+    query = build_query(SearchFilters(country=given))
+    assert query["query"]["bool"]["filter"] == [{"term": {"venue.country": "FR"}}]
+
+
+def test_a_country_nobody_knows_is_refused_by_name():
+    with pytest.raises(ValueError, match="Narnia"):
+        SearchFilters(country="Narnia")
+
+
+def test_listed_unlisted_or_both_concerts_may_be_asked_for():
+    def listed_clause(**kwargs):
+        return build_query(SearchFilters(**kwargs))["query"]["bool"]["filter"]
+
+    # A document written before `listed` existed counts as listed.
+    assert listed_clause(listed=True) == [{"bool": {"must_not": {"term": {"listed": False}}}}]
+    assert listed_clause(listed=False) == [{"term": {"listed": False}}]
+    assert listed_clause(listed=None) == listed_clause() == []
+
+
 def test_near_adds_a_geo_filter_and_sorts_by_distance_first():
     query = build_query(SearchFilters(lat=48.85, lon=2.35, radius_km=30))
     geo = query["query"]["bool"]["filter"][0]["geo_distance"]
