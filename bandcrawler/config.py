@@ -30,6 +30,7 @@ class Config:
     es_timeout: float = 10.0
     bulk_max_docs: int = 500
     bulk_max_age: float = 5.0
+    project_inline: bool = True
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
@@ -59,6 +60,7 @@ class Config:
             es_timeout=_number(settings, "ELASTICSEARCH_TIMEOUT", float, 10.0, minimum=0.001),
             bulk_max_docs=_number(settings, "BANDCRAWLER_BULK_MAX_DOCS", int, 500, minimum=1),
             bulk_max_age=_number(settings, "BANDCRAWLER_BULK_MAX_AGE", float, 5.0),
+            project_inline=_flag(settings, "BANDCRAWLER_PROJECT_INLINE", True),
         )
 
 
@@ -74,6 +76,14 @@ def _number(settings: BaseSettings, name: str, kind: type, default: float,
     if not number >= minimum:  # also rejects NaN
         raise ConfigError(f"{name} must be at least {minimum}, got {value!r}")
     return number
+
+
+def _flag(settings: BaseSettings, name: str, default: bool) -> bool:
+    """A true/false setting, or a ConfigError naming it."""
+    try:
+        return settings.getbool(name, default)
+    except ValueError:
+        raise ConfigError(f"{name} must be true or false, got {settings.get(name)!r}") from None
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:

@@ -38,6 +38,8 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    # The per-crawl runtime the pipelines share: built first, found with CrawlContext.of.
+    "bandcrawler.pipelines.context.CrawlContext": 0,
     "bandcrawler.extensions.unlisting.UnlistingExtension": 500,
 }
 
@@ -54,8 +56,11 @@ ELASTICSEARCH_CA_CERTS = os.environ.get("ELASTICSEARCH_CA_CERTS")
 ELASTICSEARCH_TIMEOUT = os.environ.get("ELASTICSEARCH_TIMEOUT", "10")
 BANDCRAWLER_INDEX = os.environ.get("BANDCRAWLER_INDEX", "concerts")
 BANDCRAWLER_BULK_MAX_DOCS = os.environ.get("BANDCRAWLER_BULK_MAX_DOCS", "500")
-# Seconds a document may wait in the bulk buffer.
+# The read model catches up when this many concerts wait, or the oldest waited this long.
 BANDCRAWLER_BULK_MAX_AGE = os.environ.get("BANDCRAWLER_BULK_MAX_AGE", "5")
+# Whether crawls catch the write and read models up themselves (true), or leave that to one
+# `bandcrawler follow` process (false: crawls only record and geocode).
+BANDCRAWLER_PROJECT_INLINE = os.environ.get("BANDCRAWLER_PROJECT_INLINE", "true")
 
 # Tour-date APIs. The app id is a secret: it is never logged.
 BANDSINTOWN_API_URL = os.environ.get("BANDSINTOWN_API_URL", "https://rest.bandsintown.com")

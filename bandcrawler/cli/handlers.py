@@ -101,8 +101,10 @@ def saga(app: Bandcrawler, args: argparse.Namespace) -> int:
 
 
 def reindex(app: Bandcrawler, args: argparse.Namespace) -> int:
+    from bandcrawler.services.indexing import reindex as rebuild_index
+
     try:
-        index, count = app.read_model.rebuild()
+        index, count = rebuild_index(app.read_model, app.store)
     except Exception as exc:  # noqa: BLE001 - transport errors become one line
         raise UserError(f"reindex failed: {type(exc).__name__}: {exc}"[:400]) from None
     print(f"Indexed {count} concert(s) into {index}; alias {app.config.index_alias!r} "

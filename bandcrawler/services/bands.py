@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bandcrawler.domain.band import decide_register
 from bandcrawler.domain.identity import band_id_for, band_stream
+from bandcrawler.services.projections import catch_up
 from bandcrawler.store.event_store import ConcurrencyError, EventStore, utc_now
 from bandcrawler.store.repository import load_band, to_new_events
 from bandcrawler.store.tables import band_sources, bands
@@ -33,7 +34,7 @@ def register_band(store: EventStore, projector: WriteModelProjector, name: str,
                 if decided:
                     store.append(conn, band_stream(band_id), to_new_events(decided, {}),
                                  band.version)
-            projector.catch_up()
+            catch_up(projector, store)
             return band_id, len(decided)
         except ConcurrencyError:
             continue

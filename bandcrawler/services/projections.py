@@ -17,9 +17,15 @@ class Projection(Protocol):
     batch's last position (in the same SQL transaction for SQL targets, after the bulk
     answer for Elasticsearch, after delivery is recorded for notifications). A crash
     replays from the checkpoint, so `apply` must be harmless to repeat.
+
+    Optional: a `batch_size` attribute (events per batch, when the caller names none) and a
+    `reset()` method that forgets the projection's effect and checkpoint (see `rebuild`).
     """
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Unique among projections: the key of its checkpoint (a plain attribute will do)."""
+        ...
 
     def checkpoint(self) -> int:
         """The last global position this projection has fully applied (0: none)."""
@@ -30,13 +36,14 @@ class Projection(Protocol):
         ...
 
 
-def catch_up(projection: Projection, store: EventStore, *, batch_size: int = BATCH_SIZE,
+def catch_up(projection: Projection, store: EventStore, *, batch_size: int | None = None,
              until: int | None = None) -> int:
     """Apply every event after the projection's checkpoint (up to `until`, if given), in
     batches read through the event store; returns the position reached."""
+    size = batch_size or getattr(projection, "batch_size", None) or BATCH_SIZE
     position = projection.checkpoint()
     while until is None or position < until:
-        limit = batch_size if until is None else min(batch_size, until - position)
+        limit = size if until is None else min(size, until - position)
         batch = list(store.read_all(position, batch_size=limit, limit=limit))
         if not batch:
             break
@@ -45,3 +52,9 @@ def catch_up(projection: Projection, store: EventStore, *, batch_size: int = BAT
         if len(batch) < limit:
             break
     return position
+
+
+def rebuild(projection: Projection, store: EventStore) -> int:
+    """Forget what the projection made (its `reset`), then catch it up from position 0."""
+    projection.reset()  # type: ignore[attr-defined]
+    return catch_up(projection, store)

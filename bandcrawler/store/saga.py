@@ -95,30 +95,40 @@ class SagaStore:
         return self.report_many([Report(concert_id, version, geocoded, persisted_version,
                                         indexed_version, error)])[0]
 
-    def report_many(self, reports: Sequence[Report]) -> list[SagaState]:
-        """`report` each, in order, in one transaction; a state that does not change is not
-        written again (a re-crawl of unchanged pages writes nothing)."""
-        try:
-            return self._report_many(reports)
-        except IntegrityError:  # another writer inserted one of these rows first: update it
-            return self._report_many(reports)
+    def report_many(self, reports: Sequence[Report], *,
+                    conn: Connection | None = None) -> list[SagaState]:
+        """`report` each, in order, in one transaction (the caller's, with `conn`: a
+        projection reports in the transaction that moves its checkpoint); a state that does
+        not change is not written again (a re-crawl of unchanged pages writes nothing)."""
+        if conn is not None:
+            return self._report_in(conn, reports)
+        with self.engine.begin() as own:
+            return self._report_in(own, reports)
 
-    def _report_many(self, reports: Sequence[Report]) -> list[SagaState]:
-        with self.engine.begin() as conn:
-            rows = self._rows_for_update(conn, [r.concert_id for r in reports])
-            before = {concert_id: dict(row) for concert_id, row in rows.items()}
-            now = utc_now()  # one transaction, one time of report
-            states = [self._merge(rows[r.concert_id], r, now) for r in reports]
-            _write(conn, [row for concert_id, row in rows.items()
-                          if _changed(before[concert_id], row)],
-                   {concert_id for concert_id, row in before.items() if row["updated_at"]})
+    def _report_in(self, conn: Connection, reports: Sequence[Report]) -> list[SagaState]:
+        try:
+            with conn.begin_nested():
+                return self._merge_all(conn, reports)
+        except IntegrityError:  # another writer inserted one of these rows first: update it
+            with conn.begin_nested():
+                return self._merge_all(conn, reports)
+
+    def _merge_all(self, conn: Connection, reports: Sequence[Report]) -> list[SagaState]:
+        rows = self._rows_for_update(conn, [r.concert_id for r in reports])
+        before = {concert_id: dict(row) for concert_id, row in rows.items()}
+        now = utc_now()  # one transaction, one time of report
+        states = [self._merge(rows[r.concert_id], r, now) for r in reports]
+        _write(conn, [row for concert_id, row in rows.items()
+                      if _changed(before[concert_id], row)],
+               {concert_id for concert_id, row in before.items() if row["updated_at"]})
         return states
 
-    def report_indexed(self, indexed: dict[str, int], failed: dict[str, str]) -> None:
-        self.report_many([Report(concert_id, indexed_version=version)
+    def report_indexed(self, indexed: dict[str, int], failed: dict[str, str], *,
+                       conn: Connection | None = None) -> None:
+        self.report_many([Report(concert_id, version=version, indexed_version=version)
                           for concert_id, version in indexed.items()]
                          + [Report(concert_id, error=f"index: {reason}")
-                            for concert_id, reason in failed.items()])
+                            for concert_id, reason in failed.items()], conn=conn)
 
     def settled(self, versions: dict[str, int]) -> set[str]:
         """Of these concerts (id -> current version), those whose every step is done at
@@ -127,6 +137,11 @@ class SagaStore:
             saga.c.pending_step.is_(None), saga.c.persisted_version == saga.c.version,
             saga.c.indexed_version == saga.c.version))
         return {concert_id for concert_id, version in done if version == versions[concert_id]}
+
+    def versions(self, concert_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(version, indexed version) of each concert the saga knows of."""
+        return {concert_id: (version, indexed) for concert_id, version, indexed
+                in self._known(concert_ids, saga.c.version, saga.c.indexed_version)}
 
     def indexed_versions(self, concert_ids: Sequence[str]) -> dict[str, int]:
         """The version in the index of each concert the saga knows of."""

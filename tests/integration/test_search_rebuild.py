@@ -1,5 +1,5 @@
-"""ReadModelProjector.rebuild against a real server: every concert of the event store in a
-new index behind the alias, in whole chunks, the saga told what it did not know."""
+"""`reindex` against a real server: every concert of the event store in a new index behind
+the alias, in whole chunks, the saga told what it did not know; no write made meanwhile lost."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bandcrawler.search import projector as projector_module
 from bandcrawler.search.bulk import BulkIndexer
 from bandcrawler.search.projector import fold_all_concerts
 from bandcrawler.services.concerts import record_listing
+from bandcrawler.services.indexing import reindex
 from bandcrawler.services.validation import clean_item
 
 CONCERTS = 23
@@ -46,7 +47,7 @@ def test_rebuild_indexes_every_concert_in_whole_chunks_and_restores_refreshes(
 
     monkeypatch.setattr(BulkIndexer, "_send", counting_send)
     concerts = fold_all_concerts(app.store)
-    target, count = app.read_model.rebuild()
+    target, count = reindex(app.read_model, app.store)
 
     assert count == CONCERTS
     assert app.read_model.index.current_index() == target
@@ -65,12 +66,12 @@ def test_rebuild_tells_the_saga_only_what_it_did_not_know(app):
     told: list[dict[str, int]] = []
     report = app.saga.report_indexed
 
-    def spy(indexed, failed):
+    def spy(indexed, failed, **kwargs):
         told.append(dict(indexed))
-        return report(indexed, failed)
+        return report(indexed, failed, **kwargs)
 
     app.saga.report_indexed = spy
-    app.read_model.rebuild()
+    reindex(app.read_model, app.store)
 
     assert len(told) == 1 and ids[0] not in told[0] and ids[1] in told[0]
     assert set(told[0]) == set(ids) - {ids[0]}
