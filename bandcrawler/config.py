@@ -31,6 +31,7 @@ class Config:
     bulk_max_docs: int = 500
     bulk_max_age: float = 5.0
     project_inline: bool = True
+    log_level: str = "INFO"
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
@@ -61,6 +62,7 @@ class Config:
             bulk_max_docs=_number(settings, "BANDCRAWLER_BULK_MAX_DOCS", int, 500, minimum=1),
             bulk_max_age=_number(settings, "BANDCRAWLER_BULK_MAX_AGE", float, 5.0),
             project_inline=_flag(settings, "BANDCRAWLER_PROJECT_INLINE", True),
+            log_level=str(settings.get("LOG_LEVEL") or "INFO").upper(),
         )
 
 

@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     app = Bandcrawler(Config.from_settings(project_settings(dict(args.settings))))
     try:
         handler = {"band": band, "search": search, "saga": saga, "reindex": reindex,
-                   "schedule": schedule}
+                   "follow": follow, "schedule": schedule}
         return handler[args.command](app, args)
     finally:
         app.close()
@@ -109,6 +109,25 @@ def reindex(app: Bandcrawler, args: argparse.Namespace) -> int:
         raise UserError(f"reindex failed: {type(exc).__name__}: {exc}"[:400]) from None
     print(f"Indexed {count} concert(s) into {index}; alias {app.config.index_alias!r} "
           f"now points to it.")
+    return 0
+
+
+def follow(app: Bandcrawler, args: argparse.Namespace) -> int:
+    """Run every projection until SIGTERM or SIGINT (the batch in hand is finished first)."""
+    import logging
+    import signal
+    import threading
+
+    from bandcrawler.services.projections import follow as follow_log
+
+    logging.basicConfig(level=app.config.log_level,
+                        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    logging.getLogger(__name__).info("Following the event store (poll every %ss)", args.poll)
+    follow_log(app.projections(), app.store, stop=stop, poll_seconds=args.poll,
+               once=args.once)
     return 0
 
 
