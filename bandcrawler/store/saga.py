@@ -1,53 +1,27 @@
-"""The saga: how far each concert got through record → geocode → persist → index, and resume."""
+"""The saga's table: one store class reads and writes it (its rules: domain/saga.py)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bandcrawler.domain.saga import (
+    Report,
+    SagaState,
+    changed,
+    merge_report,
+    new_row,
+    summarize,
+)
 from bandcrawler.store.event_store import utc_now
 from bandcrawler.store.tables import saga
 
-STEPS = ("geocode", "persist", "index")
+__all__ = ["Report", "SagaState", "SagaStore"]
+
 READ_CHUNK = 500  # concert ids per IN (...) query
-RETRY_BASE = timedelta(seconds=30)
-RETRY_MAX = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class SagaState:
-    concert_id: str
-    version: int
-    geocoded: bool
-    persisted_version: int
-    indexed_version: int
-    pending_step: str | None
-    last_error: str | None
-    attempts: int
-    next_retry_at: str | None
-    updated_at: str
-
-    @property
-    def complete(self) -> bool:
-        return self.pending_step is None
-
-
-@dataclass(frozen=True)
-class Report:
-    """What one step says of one concert; None leaves that part of its state as it is."""
-
-    concert_id: str
-    version: int | None = None
-    geocoded: bool | None = None
-    persisted_version: int | None = None
-    indexed_version: int | None = None
-    error: str | None = None
 
 
 def _write(conn: Connection, rows: list[dict[str, Any]], existing: set[str]) -> None:
@@ -62,24 +36,6 @@ def _write(conn: Connection, rows: list[dict[str, Any]], existing: set[str]) -> 
                                    if name not in ("_id", "concert_id")}
         conn.execute(update(saga).where(saga.c.concert_id == bindparam("_id")).values(columns),
                      old)
-
-
-def _changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
-    """True for a new row, or when more than the time of the report differs."""
-    if before["updated_at"] is None:  # not stored yet
-        return True
-    return any(before.get(k) != v for k, v in after.items() if k != "updated_at")
-
-
-def pending_step_of(row: dict[str, Any]) -> str | None:
-    """The first step not yet done for the concert's latest version; None when complete."""
-    if not row["geocoded"]:
-        return "geocode"
-    if row["persisted_version"] < row["version"]:
-        return "persist"
-    if row["indexed_version"] < row["version"]:
-        return "index"
-    return None
 
 
 class SagaStore:
@@ -117,9 +73,9 @@ class SagaStore:
         rows = self._rows_for_update(conn, [r.concert_id for r in reports])
         before = {concert_id: dict(row) for concert_id, row in rows.items()}
         now = utc_now()  # one transaction, one time of report
-        states = [self._merge(rows[r.concert_id], r, now) for r in reports]
+        states = [merge_report(rows[r.concert_id], r, now) for r in reports]
         _write(conn, [row for concert_id, row in rows.items()
-                      if _changed(before[concert_id], row)],
+                      if changed(before[concert_id], row)],
                {concert_id for concert_id, row in before.items() if row["updated_at"]})
         return states
 
@@ -177,32 +133,8 @@ class SagaStore:
             names = list(result.keys())
             rows.update((row[0], dict(zip(names, row, strict=True))) for row in result)
         for concert_id in wanted:
-            rows.setdefault(concert_id, {
-                "concert_id": concert_id, "version": 0, "geocoded": False,
-                "persisted_version": 0, "indexed_version": 0, "pending_step": None,
-                "attempts": 0, "last_error": None, "next_retry_at": None, "updated_at": None})
+            rows.setdefault(concert_id, new_row(concert_id))
         return rows
-
-    @staticmethod
-    def _merge(row: dict[str, Any], report: Report, now: str) -> SagaState:
-        """Merge one report into `row` (in place), monotonically."""
-        if report.version is not None:
-            row["version"] = max(row["version"], report.version)
-        if report.geocoded is not None:
-            row["geocoded"] = report.geocoded
-        if report.persisted_version is not None:
-            row["persisted_version"] = max(row["persisted_version"], report.persisted_version)
-        if report.indexed_version is not None:
-            row["indexed_version"] = max(row["indexed_version"], report.indexed_version)
-        row["pending_step"] = pending_step_of(row)
-        if row["pending_step"] is None:
-            row.update(last_error=None, attempts=0, next_retry_at=None)
-        elif report.error is not None:
-            row["attempts"] += 1
-            row["last_error"] = report.error
-            row["next_retry_at"] = _retry_at(row["attempts"])
-        row["updated_at"] = now
-        return SagaState(**row)
 
     def get(self, concert_id: str) -> SagaState | None:
         with self.engine.connect() as conn:
@@ -221,23 +153,6 @@ class SagaStore:
         """Counts: complete, and pending per step with the reasons seen."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(saga.c.pending_step, saga.c.last_error)).all()
-        complete = sum(1 for step, _ in rows if step is None)
-        per_step = Counter(step for step, _ in rows if step is not None)
-        reasons = Counter((step, _reason_of(err)) for step, err in rows if step is not None)
-        return {
-            "concerts": len(rows),
-            "complete": complete,
-            "pending": {step: per_step[step] for step in STEPS if per_step[step]},
-            "reasons": [{"step": step, "reason": reason, "count": n}
-                        for (step, reason), n in reasons.most_common()],
-        }
+        return summarize(rows)
 
 
-def _reason_of(error: str | None) -> str:
-    return error.split("\n", 1)[0][:200] if error else "not yet run"
-
-
-def _retry_at(attempts: int) -> str:
-    delay = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
-    return (datetime.now(UTC) + delay).isoformat(timespec="seconds").replace(
-        "+00:00", "Z")

@@ -102,7 +102,7 @@ def test_reindexes_during_a_crawl_that_changes_concerts_leave_what_a_fresh_reind
             # A page every 0.3 s: the crawl changes concerts for a few seconds.
             [sys.executable, "-m", "scrapy", "crawl", "jsonld", "-s", "DOWNLOAD_DELAY=0.3",
              "-s", "RANDOMIZE_DOWNLOAD_DELAY=False", "-s", "AUTOTHROTTLE_ENABLED=False",
-             "-s", "BANDCRAWLER_BULK_MAX_AGE=0.1", "-s", "BANDCRAWLER_BULK_MAX_DOCS=5",
+             "-s", "BANDCRAWLER_BULK_MAX_AGE=0.1", "-s", "BANDCRAWLER_BULK_MAX_DOCS=1",
              "-s", "CONCURRENT_REQUESTS=1"],
             cwd=ROOT, env=deployment.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True)
