@@ -7,12 +7,12 @@ from typing import Any
 
 from bandcrawler.pipelines.context import Batcher, ContextPipeline, is_settled, step_errors
 from bandcrawler.services.concerts import (
-    MAX_CONFLICT_RETRIES,
     Located,
     load_concerts,
     locate_concerts,
     record_locations,
 )
+from bandcrawler.services.unit_of_work import MAX_CONFLICT_RETRIES
 from bandcrawler.store.event_store import ConcurrencyError
 
 logger = logging.getLogger(__name__)

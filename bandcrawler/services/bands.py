@@ -9,7 +9,8 @@ from sqlalchemy import select
 from bandcrawler.domain.band import decide_register
 from bandcrawler.domain.identity import band_id_for, band_stream
 from bandcrawler.services.projections import catch_up
-from bandcrawler.store.event_store import ConcurrencyError, EventStore, utc_now
+from bandcrawler.services.unit_of_work import retry_on_conflict
+from bandcrawler.store.event_store import EventStore, utc_now
 from bandcrawler.store.repository import load_band, to_new_events
 from bandcrawler.store.tables import band_sources, bands
 from bandcrawler.store.write_model import WriteModelProjector
@@ -26,19 +27,19 @@ def register_band(store: EventStore, projector: WriteModelProjector, name: str,
                   sources: list[tuple[str, str]]) -> tuple[str, int]:
     """Register `name` with `sources`; returns (band id, events appended). Idempotent."""
     band_id = band_id_for(name)
-    for _attempt in range(10):
-        try:
-            with store.engine.begin() as conn:
-                band = load_band(store, conn, band_id)
-                decided = decide_register(band, name.strip(), sources, utc_now())
-                if decided:
-                    store.append(conn, band_stream(band_id), to_new_events(decided, {}),
-                                 band.version)
-            catch_up(projector, store)
-            return band_id, len(decided)
-        except ConcurrencyError:
-            continue
-    raise ConcurrencyError(band_stream(band_id), -1)
+
+    def attempt() -> int:
+        with store.engine.begin() as conn:
+            band = load_band(store, conn, band_id)
+            decided = decide_register(band, name.strip(), sources, utc_now())
+            if decided:
+                store.append(conn, band_stream(band_id), to_new_events(decided, {}),
+                             band.version)
+        return len(decided)
+
+    appended = retry_on_conflict(attempt)
+    catch_up(projector, store)
+    return band_id, appended
 
 
 def list_bands(store: EventStore, kind: str | None = None,

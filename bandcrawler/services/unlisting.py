@@ -9,11 +9,10 @@ from sqlalchemy import select
 
 from bandcrawler.domain.concert import decide_unlisted
 from bandcrawler.domain.identity import concert_stream
-from bandcrawler.store.event_store import ConcurrencyError, EventStore, utc_now
+from bandcrawler.services.unit_of_work import retry_on_conflict
+from bandcrawler.store.event_store import EventStore, utc_now
 from bandcrawler.store.repository import load_concert, to_new_events
 from bandcrawler.store.tables import concerts
-
-MAX_CONFLICT_RETRIES = 10
 
 
 def unlist_missing(store: EventStore, band_id: str, source: str, seen: Collection[str],
@@ -36,16 +35,14 @@ def unlist_missing(store: EventStore, band_id: str, source: str, seen: Collectio
 
 def _unlist(store: EventStore, concert_id: str, source: str, today: str,
             meta: dict[str, Any]) -> int | None:
-    for _attempt in range(MAX_CONFLICT_RETRIES):
-        try:
-            with store.engine.begin() as conn:
-                concert = load_concert(store, conn, concert_id)
-                decided = decide_unlisted(concert, source, today, utc_now())
-                if not decided:
-                    return None
-                store.append(conn, concert_stream(concert_id), to_new_events(decided, meta),
-                             concert.version)
-                return concert.version + len(decided)
-        except ConcurrencyError:
-            continue
-    raise ConcurrencyError(concert_stream(concert_id), -1)
+    def attempt() -> int | None:
+        with store.engine.begin() as conn:
+            concert = load_concert(store, conn, concert_id)
+            decided = decide_unlisted(concert, source, today, utc_now())
+            if not decided:
+                return None
+            store.append(conn, concert_stream(concert_id), to_new_events(decided, meta),
+                         concert.version)
+            return concert.version + len(decided)
+
+    return retry_on_conflict(attempt)
