@@ -20,7 +20,6 @@ from sqlalchemy import create_engine, func, select
 
 from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.config import Config
-from bandcrawler.search import projector
 from bandcrawler.search.client import make_client
 from bandcrawler.search.index import ConcertIndex
 from bandcrawler.services.indexing import reindex
@@ -30,7 +29,8 @@ from tests.support.commands import ROOT
 from tests.support.servers import static_server
 
 SCRIPT = re.compile(r'(<script type="application/ld\+json">)(.*?)(</script>)', re.S)
-REBUILDS = 60
+REBUILDS = 3
+SLOW_END_SECONDS = 2.0
 
 
 def change_every_page(root: Path) -> int:
@@ -88,8 +88,15 @@ def stream_versions(deployment) -> dict[str, int]:
 
 def test_reindexes_during_a_crawl_that_changes_concerts_leave_what_a_fresh_reindex_makes(
         tmp_path, es_url, monkeypatch):
-    # Small bulk requests: each rebuild takes long enough for the crawl to write meanwhile.
-    monkeypatch.setattr(projector, "REBUILD_CHUNK", 2)
+    # Each rebuild takes a while after it read the store (as a big index's final refresh
+    # does), long enough for the crawl to record and index changes meanwhile.
+    end_bulk_load = ConcertIndex.end_bulk_load
+
+    def slow_end_bulk_load(self, index):
+        time.sleep(SLOW_END_SECONDS)
+        return end_bulk_load(self, index)
+
+    monkeypatch.setattr(ConcertIndex, "end_bulk_load", slow_end_bulk_load)
     root = tmp_path / "site"
     names = write_site(root, bands=4, per_band=100, today=date.today())
     with static_server(root) as url:
@@ -99,8 +106,8 @@ def test_reindexes_during_a_crawl_that_changes_concerts_leave_what_a_fresh_reind
         deployment.crawl("jsonld")
         assert change_every_page(root) > 200
         crawl = subprocess.Popen(
-            # A page every 0.3 s: the crawl changes concerts for a few seconds.
-            [sys.executable, "-m", "scrapy", "crawl", "jsonld", "-s", "DOWNLOAD_DELAY=0.3",
+            # A page every 0.5 s: the crawl changes concerts for ten seconds.
+            [sys.executable, "-m", "scrapy", "crawl", "jsonld", "-s", "DOWNLOAD_DELAY=0.5",
              "-s", "RANDOMIZE_DOWNLOAD_DELAY=False", "-s", "AUTOTHROTTLE_ENABLED=False",
              "-s", "BANDCRAWLER_BULK_MAX_AGE=0.1", "-s", "BANDCRAWLER_BULK_MAX_DOCS=1",
              "-s", "CONCURRENT_REQUESTS=1"],
@@ -113,6 +120,13 @@ def test_reindexes_during_a_crawl_that_changes_concerts_leave_what_a_fresh_reind
                                      elasticsearch_url=es_url,
                                      index_alias=deployment.env["BANDCRAWLER_INDEX"]))
             try:
+                recorded = app.store.last_position()
+                deadline = time.monotonic() + 120
+                while app.store.last_position() == recorded:  # until the crawl changes some
+                    assert crawl.poll() is None and time.monotonic() < deadline
+                    time.sleep(0.05)
+                # The last rebuild too runs while the crawl changes concerts: a write it
+                # lost would be repaired by no later rebuild.
                 while crawl.poll() is None and rebuilds < REBUILDS:
                     reindex(app.read_model, app.store)
                     rebuilds += 1
@@ -120,7 +134,7 @@ def test_reindexes_during_a_crawl_that_changes_concerts_leave_what_a_fresh_reind
                 app.close()
             _, stderr = crawl.communicate(timeout=180)
             assert crawl.returncode == 0, stderr[-3000:]
-            assert rebuilds >= 3
+            assert rebuilds == REBUILDS
             time.sleep(0.2)
             after_crawl = documents(deployment)
             versions = stream_versions(deployment)
