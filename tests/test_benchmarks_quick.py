@@ -13,7 +13,8 @@ import pytest
 
 from tests.support.commands import ROOT
 
-BENCHMARKS = ["pipeline_overhead", "event_store", "rebuild", "recrawl", "memory", "geocoding"]
+BENCHMARKS = ["pipeline_overhead", "event_store", "rebuild", "recrawl", "memory", "geocoding",
+              "batch_costs"]
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)

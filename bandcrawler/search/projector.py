@@ -94,8 +94,7 @@ class ReadModelProjector:
         try:
             self._current_index()
         except ReadModelUnavailable as exc:
-            result = FlushResult(failed=dict.fromkeys(concert_ids, str(exc)),
-                                 unavailable=set(concert_ids))
+            result = self._send(states.values(), unavailable=str(exc))
         else:
             result = self._send(states.values())
         self.saga.report_indexed(result.indexed, result.failed)
@@ -108,15 +107,17 @@ class ReadModelProjector:
         except Exception as exc:  # noqa: BLE001 - documents are written; visibility will follow
             logger.warning("Could not refresh the index: %s", exc)
 
-    def _send(self, concerts: Iterable[Concert], *, max_docs: int | None = None
-              ) -> FlushResult:
+    def _send(self, concerts: Iterable[Concert], *, max_docs: int | None = None,
+              unavailable: str | None = None) -> FlushResult:
+        """Bulk-write the concerts' documents (or, when Elasticsearch is `unavailable`, report
+        each as failed for that reason)."""
         writer = BulkIndexer(self.client, self.target or self.index.alias,
                              max_docs=max_docs or self.max_docs, max_age_seconds=3600)
         for concert in concerts:
             writer.add(concert.concert_id, concert.version, concert_document(concert))
         if not writer.pending():
             return FlushResult()
-        result = writer.flush()
+        result = writer.discard(unavailable) if unavailable else writer.flush()
         if result.failed:
             logger.warning("Elasticsearch did not take %d document(s): %s", len(result.failed),
                            next(iter(result.failed.values())))
