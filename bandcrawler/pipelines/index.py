@@ -57,8 +57,7 @@ class IndexPipeline(ContextPipeline):
         if self._running:
             await self._running
         if self._added:
-            await self._catch_up()
-            await self.context.run("es", self.app.read_model.refresh)
+            await self._catch_up(refresh=True)
         stats = self.app.read_model.stats
         self.context.count("bandcrawler/index/indexed", stats["indexed"])
         self.context.count("bandcrawler/index/failed", stats["failed"])
@@ -80,10 +79,10 @@ class IndexPipeline(ContextPipeline):
                     self._oldest is not None and loop.time() - self._oldest >= self._max_age)):
                 self._start()
 
-    async def _catch_up(self) -> None:
+    async def _catch_up(self, refresh: bool = False) -> None:
         waiting, self._waiting, self._oldest = self._waiting, set(), None
         try:
-            await self.context.run("es", catch_up, self.app.read_model, self.app.store)
+            await self.context.run("es", self._catch_up_now, refresh)
         except Exception as exc:  # noqa: BLE001 - the saga keeps the step pending, with why
             reason = str(exc) if isinstance(exc, ReadModelUnavailable) \
                 else f"{type(exc).__name__}: {exc}"[:300]
@@ -91,3 +90,10 @@ class IndexPipeline(ContextPipeline):
                            len(waiting), reason)
             await self.context.run("db", self.app.saga.report_indexed, {},
                                    dict.fromkeys(waiting, reason))
+
+    def _catch_up_now(self, refresh: bool) -> None:
+        """On the Elasticsearch thread: the catch-up, then (at close) one refresh, so that
+        what the crawl indexed is searchable when it ends."""
+        catch_up(self.app.read_model, self.app.store)
+        if refresh:
+            self.app.read_model.refresh()
