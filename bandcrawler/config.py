@@ -35,7 +35,7 @@ class Config:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
-        options = settings.get("BANDCRAWLER_GEOCODER_OPTIONS") or {}
+        options = _text(settings, "BANDCRAWLER_GEOCODER_OPTIONS") or {}
         if isinstance(options, str):
             try:
                 options = json.loads(options)
@@ -45,32 +45,40 @@ class Config:
             raise ConfigError("BANDCRAWLER_GEOCODER_OPTIONS must be a JSON object, e.g. "
                               '{"domain": "nominatim.example.org"}')
         return cls(
-            database_url=settings.get("BANDCRAWLER_DATABASE_URL"),
-            elasticsearch_url=settings.get("ELASTICSEARCH_URL"),
-            index_alias=settings.get("BANDCRAWLER_INDEX", "concerts"),
-            geocoder=settings.get("BANDCRAWLER_GEOCODER", "offline"),
+            database_url=_text(settings, "BANDCRAWLER_DATABASE_URL"),
+            elasticsearch_url=_text(settings, "ELASTICSEARCH_URL"),
+            index_alias=_text(settings, "BANDCRAWLER_INDEX", "concerts"),
+            geocoder=_text(settings, "BANDCRAWLER_GEOCODER", "offline"),
             geocoder_options=dict(options),
             geocoder_min_delay=_number(settings, "BANDCRAWLER_GEOCODER_MIN_DELAY", float, 1.0),
             geocoder_miss_ttl=_number(settings, "BANDCRAWLER_GEOCODER_MISS_TTL", float,
                                       86_400.0),
-            user_agent=settings.get("USER_AGENT"),
-            es_api_key=settings.get("ELASTICSEARCH_API_KEY"),
-            es_username=settings.get("ELASTICSEARCH_USERNAME"),
-            es_password=settings.get("ELASTICSEARCH_PASSWORD"),
-            es_ca_certs=settings.get("ELASTICSEARCH_CA_CERTS"),
+            user_agent=_text(settings, "USER_AGENT"),
+            es_api_key=_text(settings, "ELASTICSEARCH_API_KEY"),
+            es_username=_text(settings, "ELASTICSEARCH_USERNAME"),
+            es_password=_text(settings, "ELASTICSEARCH_PASSWORD"),
+            es_ca_certs=_text(settings, "ELASTICSEARCH_CA_CERTS"),
             es_timeout=_number(settings, "ELASTICSEARCH_TIMEOUT", float, 10.0, minimum=0.001),
             bulk_max_docs=_number(settings, "BANDCRAWLER_BULK_MAX_DOCS", int, 500, minimum=1),
             bulk_max_age=_number(settings, "BANDCRAWLER_BULK_MAX_AGE", float, 5.0),
             project_inline=_flag(settings, "BANDCRAWLER_PROJECT_INLINE", True),
-            log_level=str(settings.get("LOG_LEVEL") or "INFO").upper(),
+            log_level=str(_text(settings, "LOG_LEVEL", "INFO")).upper(),
         )
+
+
+def _text(settings: BaseSettings, name: str, default: Any = None) -> Any:
+    """A setting's value; an empty one (`NAME=` in the environment or `-s NAME=`) is not
+    set, so it takes the default rather than meaning "" (an alias of "" searches every
+    index)."""
+    value = settings.get(name)
+    return default if value is None or value == "" else value
 
 
 def _number(settings: BaseSettings, name: str, kind: type, default: float,
             minimum: float = 0) -> Any:
     """A numeric setting, or a ConfigError naming it (settings may come from the environment
     as text)."""
-    value = settings.get(name, default)
+    value = _text(settings, name, default)
     try:
         number = kind(value)
     except (TypeError, ValueError):
@@ -81,11 +89,16 @@ def _number(settings: BaseSettings, name: str, kind: type, default: float,
 
 
 def _flag(settings: BaseSettings, name: str, default: bool) -> bool:
-    """A true/false setting, or a ConfigError naming it."""
-    try:
-        return settings.getbool(name, default)
-    except ValueError:
-        raise ConfigError(f"{name} must be true or false, got {settings.get(name)!r}") from None
+    """A true/false setting (true/false, 1/0; empty: the default), or a ConfigError."""
+    value = _text(settings, name, default)
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {value!r}")
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import os
 
+
+def _env(name: str, default: str | None = None) -> str | None:
+    """The environment's value of `name`: one set to the empty string (`NAME=`) is not set."""
+    return os.environ.get(name) or default
+
+
 BOT_NAME = "bandcrawler"
 SPIDER_MODULES = ["bandcrawler.spiders"]
 NEWSPIDER_MODULE = "bandcrawler.spiders"
 
-USER_AGENT = os.environ.get(
+USER_AGENT = _env(
     "BANDCRAWLER_USER_AGENT",
     "bandcrawler/0.1 (+https://github.com/bandcrawler/bandcrawler; finds where bands play)",
 )
@@ -25,7 +31,7 @@ DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-LOG_LEVEL = os.environ.get("BANDCRAWLER_LOG_LEVEL", "INFO")
+LOG_LEVEL = _env("BANDCRAWLER_LOG_LEVEL", "INFO")
 
 # Pipelines, in order: validate → record → geocode → persist → index → saga.
 ITEM_PIPELINES = {
@@ -43,37 +49,42 @@ EXTENSIONS = {
     "bandcrawler.extensions.unlisting.UnlistingExtension": 500,
 }
 
+# Downloads wait while the item pipelines hold this many items (0: no limit); the longest
+# Retry-After, in seconds, that a 429/503 answer is waited out for.
+BANDCRAWLER_MAX_ITEMS_IN_FLIGHT = _env("BANDCRAWLER_MAX_ITEMS_IN_FLIGHT", "1000")
+BANDCRAWLER_RETRY_AFTER_MAX = _env("BANDCRAWLER_RETRY_AFTER_MAX", "300")
+
 # The event store and write model: any SQLAlchemy URL. With SQLite, prefer an absolute path.
-BANDCRAWLER_DATABASE_URL = os.environ.get("BANDCRAWLER_DATABASE_URL", "sqlite:///bandcrawler.db")
+BANDCRAWLER_DATABASE_URL = _env("BANDCRAWLER_DATABASE_URL", "sqlite:///bandcrawler.db")
 
 # The read model.
-ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
-ELASTICSEARCH_API_KEY = os.environ.get("ELASTICSEARCH_API_KEY")
-ELASTICSEARCH_USERNAME = os.environ.get("ELASTICSEARCH_USERNAME")
-ELASTICSEARCH_PASSWORD = os.environ.get("ELASTICSEARCH_PASSWORD")
-ELASTICSEARCH_CA_CERTS = os.environ.get("ELASTICSEARCH_CA_CERTS")
+ELASTICSEARCH_URL = _env("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
+ELASTICSEARCH_API_KEY = _env("ELASTICSEARCH_API_KEY")
+ELASTICSEARCH_USERNAME = _env("ELASTICSEARCH_USERNAME")
+ELASTICSEARCH_PASSWORD = _env("ELASTICSEARCH_PASSWORD")
+ELASTICSEARCH_CA_CERTS = _env("ELASTICSEARCH_CA_CERTS")
 # Numbers from the environment stay text here: Config parses them and names a bad one.
-ELASTICSEARCH_TIMEOUT = os.environ.get("ELASTICSEARCH_TIMEOUT", "10")
-BANDCRAWLER_INDEX = os.environ.get("BANDCRAWLER_INDEX", "concerts")
-BANDCRAWLER_BULK_MAX_DOCS = os.environ.get("BANDCRAWLER_BULK_MAX_DOCS", "500")
+ELASTICSEARCH_TIMEOUT = _env("ELASTICSEARCH_TIMEOUT", "10")
+BANDCRAWLER_INDEX = _env("BANDCRAWLER_INDEX", "concerts")
+BANDCRAWLER_BULK_MAX_DOCS = _env("BANDCRAWLER_BULK_MAX_DOCS", "500")
 # The read model catches up when this many concerts wait, or the oldest waited this long.
-BANDCRAWLER_BULK_MAX_AGE = os.environ.get("BANDCRAWLER_BULK_MAX_AGE", "5")
+BANDCRAWLER_BULK_MAX_AGE = _env("BANDCRAWLER_BULK_MAX_AGE", "5")
 # Whether crawls catch the write and read models up themselves (true), or leave that to one
 # `bandcrawler follow` process (false: crawls only record and geocode).
-BANDCRAWLER_PROJECT_INLINE = os.environ.get("BANDCRAWLER_PROJECT_INLINE", "true")
+BANDCRAWLER_PROJECT_INLINE = _env("BANDCRAWLER_PROJECT_INLINE", "true")
 
 # Tour-date APIs. The app id is a secret: it is never logged.
-BANDSINTOWN_API_URL = os.environ.get("BANDSINTOWN_API_URL", "https://rest.bandsintown.com")
-BANDSINTOWN_APP_ID = os.environ.get("BANDSINTOWN_APP_ID", "")
-MUSICBRAINZ_API_URL = os.environ.get("MUSICBRAINZ_API_URL", "https://musicbrainz.org/ws/2")
+BANDSINTOWN_API_URL = _env("BANDSINTOWN_API_URL", "https://rest.bandsintown.com")
+BANDSINTOWN_APP_ID = _env("BANDSINTOWN_APP_ID", "")
+MUSICBRAINZ_API_URL = _env("MUSICBRAINZ_API_URL", "https://musicbrainz.org/ws/2")
 # MusicBrainz asks for a User-Agent with a way to contact the operator.
-MUSICBRAINZ_CONTACT = os.environ.get("MUSICBRAINZ_CONTACT", "bandcrawler@example.org")
+MUSICBRAINZ_CONTACT = _env("MUSICBRAINZ_CONTACT", "bandcrawler@example.org")
 
 # Geocoding: "offline" (GeoNames, no network) or any geopy service name ("nominatim", ...),
 # with its options as JSON, e.g. '{"domain": "nominatim.example.org"}'.
-BANDCRAWLER_GEOCODER = os.environ.get("BANDCRAWLER_GEOCODER", "offline")
-BANDCRAWLER_GEOCODER_OPTIONS = os.environ.get("BANDCRAWLER_GEOCODER_OPTIONS", "{}")
-BANDCRAWLER_GEOCODER_MIN_DELAY = os.environ.get("BANDCRAWLER_GEOCODER_MIN_DELAY", "1.0")
+BANDCRAWLER_GEOCODER = _env("BANDCRAWLER_GEOCODER", "offline")
+BANDCRAWLER_GEOCODER_OPTIONS = _env("BANDCRAWLER_GEOCODER_OPTIONS", "{}")
+BANDCRAWLER_GEOCODER_MIN_DELAY = _env("BANDCRAWLER_GEOCODER_MIN_DELAY", "1.0")
 # Seconds a "not found" answer stays cached before the geocoder is asked again (results are
 # kept forever); within it, resume and later crawls do not ask about that place.
-BANDCRAWLER_GEOCODER_MISS_TTL = os.environ.get("BANDCRAWLER_GEOCODER_MISS_TTL", "86400")
+BANDCRAWLER_GEOCODER_MISS_TTL = _env("BANDCRAWLER_GEOCODER_MISS_TTL", "86400")

@@ -8,9 +8,21 @@ from pathlib import Path
 import pytest
 
 from bandcrawler.search.client import make_client
+from tests.support import postgres
 from tests.support.servers import NoidaElasticsearch, elasticsearch_url_from_env
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def pytest_runtest_setup(item) -> None:
+    """A test marked `requires_postgres` runs on whatever PostgreSQL can be had (see
+    tests/support/postgres.py), found when the first such test runs; skips without one."""
+    if item.get_closest_marker("postgres") and not postgres.available():
+        pytest.skip(postgres.SKIP_REASON)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    postgres.close()
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from bandcrawler.extract.normalize import (
     unique_names,
 )
 from bandcrawler.extract.places import coordinates
+from bandcrawler.items import parsed_item
 
 # Query parameters Bandsintown adds to every link it returns: the caller's app id (a secret)
 # and tracking tags that would make an unchanged concert look changed.
@@ -75,21 +76,21 @@ def event_item(event: dict[str, Any], source_url: str) -> dict[str, Any] | Rejec
     if not isinstance(venue, dict):
         venue = {}
     online = _is_online(venue)
-    return {
-        "source": "bandsintown",
-        "source_id": clean_text(event.get("id")) or url,
-        "source_url": source_url,
-        "title": title,
-        "local_date": local_date,
-        "local_time": local_time,
-        "utc_offset": utc_offset,  # None: Bandsintown writes the local time without offset
-        "status": _status(title, clean_text(event.get("description"))),
+    return parsed_item(
+        source="bandsintown",
+        source_id=clean_text(event.get("id")) or url,
+        source_url=source_url,
+        title=title,
+        local_date=local_date,
+        local_time=local_time,
+        utc_offset=utc_offset,  # None: Bandsintown writes the local time without offset
+        status=_status(title, clean_text(event.get("description"))),
         **_venue(venue, online),
-        "online": online,
-        "lineup": _lineup(event.get("lineup")),
-        "url": url,
-        "ticket_url": _ticket_url(event.get("offers")),
-    }
+        online=online,
+        lineup=_lineup(event.get("lineup")),
+        url=url,
+        ticket_url=_ticket_url(event.get("offers")),
+    )
 
 
 def _venue(venue: dict[str, Any], online: bool) -> dict[str, Any]:

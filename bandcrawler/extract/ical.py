@@ -17,7 +17,8 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from bandcrawler.extract import Rejected
 from bandcrawler.extract.guard import unique
 from bandcrawler.extract.normalize import clean_text, country_code, event_status
-from bandcrawler.extract.places import VENUE_KEYS, coordinates, venue_from_text
+from bandcrawler.extract.places import coordinates, venue_from_text
+from bandcrawler.items import VENUE_FIELDS, parsed_item
 
 Zones = dict[str, Timezone]  # a feed's VTIMEZONE components by TZID
 
@@ -77,23 +78,23 @@ def event_item(event: Component, feed_url: str, zones: Zones | None = None
     elif title and not location:
         venue = venue_from_summary(title)
     else:
-        venue = dict.fromkeys(VENUE_KEYS)
+        venue = dict.fromkeys(VENUE_FIELDS)
     url = _http_url(_str(_get(event, "URL")))
-    return {
-        "source": "ical",
-        "source_id": _source_id(event) or url,
-        "source_url": feed_url,
-        "title": title,
+    return parsed_item(
+        source="ical",
+        source_id=_source_id(event) or url,
+        source_url=feed_url,
+        title=title,
         **_local_start(start, _tzid(event), zones or {}),
-        "status": event_status(_str(_get(event, "STATUS"))),
+        status=event_status(_str(_get(event, "STATUS"))),
         **venue,
         **_geo(_get(event, "GEO")),
-        "online": online,
-        "lineup": [],
-        "url": url,
-        "ticket_url": ticket_url(_str(_get(event, "DESCRIPTION")) or "")
+        online=online,
+        lineup=[],
+        url=url,
+        ticket_url=ticket_url(_str(_get(event, "DESCRIPTION")) or "")
                       or ticket_url(_str(_get(event, "X-ALT-DESC")) or ""),
-    }
+    )
 
 
 def venue_from_summary(summary: str) -> dict[str, str | None]:
@@ -106,7 +107,7 @@ def venue_from_summary(summary: str) -> dict[str, str | None]:
     """
     if " @ " in summary:
         return venue_from_text(summary.rsplit(" @ ", 1)[1])
-    venue: dict[str, str | None] = dict.fromkeys(VENUE_KEYS)
+    venue: dict[str, str | None] = dict.fromkeys(VENUE_FIELDS)
     parts = [p.strip() for p in summary.split(",") if p.strip()]
     if len(parts) < 3:
         return venue

@@ -8,7 +8,8 @@ from typing import Any
 
 from bandcrawler.extract import Rejected, guard
 from bandcrawler.extract.normalize import clean_text, country_code, parse_start, unique_names
-from bandcrawler.extract.places import VENUE_KEYS, coordinates
+from bandcrawler.extract.places import coordinates
+from bandcrawler.items import COORDINATE_FIELDS, VENUE_FIELDS, parsed_item
 
 EVENT_URL = "https://musicbrainz.org/event/{}"
 # Performer relation types, in lineup order; hosts, conductors and the like are not performers.
@@ -62,21 +63,21 @@ def event_item(event: Any, url: str) -> dict[str, Any] | Rejected:
     except ValueError:
         return Rejected("bad_start_date", f"{title!r} ({event['id']}) on {url}: {begin!r}")
     relations = [r for r in event.get("relations") or [] if isinstance(r, dict)]
-    return {
-        "source": "musicbrainz",
-        "source_id": event["id"],
-        "source_url": url,
-        "title": title,
-        "local_date": local_date,
-        "local_time": _local_time(local_date, event.get("time")),
-        "utc_offset": None,  # MusicBrainz records the time at the venue, without a zone
-        "status": "cancelled" if event.get("cancelled") is True else "scheduled",
+    return parsed_item(
+        source="musicbrainz",
+        source_id=event["id"],
+        source_url=url,
+        title=title,
+        local_date=local_date,
+        local_time=_local_time(local_date, event.get("time")),
+        utc_offset=None,  # MusicBrainz records the time at the venue, without a zone
+        status="cancelled" if event.get("cancelled") is True else "scheduled",
         **_venue(relations),
-        "online": False,
-        "lineup": _lineup(relations),
-        "url": EVENT_URL.format(event["id"]),
-        "ticket_url": None,
-    }
+        online=False,
+        lineup=_lineup(relations),
+        url=EVENT_URL.format(event["id"]),
+        ticket_url=None,
+    )
 
 
 def _load(body: bytes | str) -> Json | None:
@@ -114,7 +115,7 @@ def _local_time(local_date: str, time: Any) -> str | None:
 
 def _venue(relations: list[Json]) -> dict[str, Any]:
     """Venue fields from the first "held at" place, else the area of a "held in" relation."""
-    venue: dict[str, Any] = dict.fromkeys((*VENUE_KEYS, "latitude", "longitude"))
+    venue: dict[str, Any] = dict.fromkeys((*VENUE_FIELDS, *COORDINATE_FIELDS))
     place = _first_target(relations, "held at", "place")
     if place is not None:
         venue["venue_name"] = clean_text(place.get("name"))

@@ -7,13 +7,7 @@ import re
 from typing import Any
 
 from bandcrawler.extract.normalize import country_code
-
-# The venue fields of a concert item; coordinates ("latitude", "longitude") come from
-# `coordinates`.
-VENUE_KEYS = (
-    "venue_name", "venue_address", "venue_city", "venue_region", "venue_postal_code",
-    "venue_country",
-)
+from bandcrawler.items import VENUE_FIELDS
 
 # "75011 Paris", "1017 SG Amsterdam", "1200-019 Lisboa", "00-950 Warszawa", "111 29 Stockholm"
 # (postcode first) and "London SW9 9SL" (postcode last).
@@ -73,7 +67,7 @@ def venue_from_text(text: str) -> dict[str, str | None]:
     A last part that still holds digits ("50 Bd Voltaire", "1805 Geary Blvd") is address,
     not city.
     """
-    venue: dict[str, str | None] = dict.fromkeys(VENUE_KEYS)
+    venue: dict[str, str | None] = dict.fromkeys(VENUE_FIELDS)
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if len(parts) > 1 and (len(parts[-1]) > 2 or parts[-1].upper() == "UK"):
         venue["venue_country"] = country_code(parts[-1])

@@ -15,7 +15,8 @@ from bandcrawler.extract.normalize import (
     parse_start,
     unique_names,
 )
-from bandcrawler.extract.places import VENUE_KEYS, coordinates, venue_from_text
+from bandcrawler.extract.places import coordinates, venue_from_text
+from bandcrawler.items import COORDINATE_FIELDS, VENUE_FIELDS, parsed_item
 
 # Where events hide inside non-event nodes: graphs, pages, item lists, a band's or venue's
 # `event`, an EventSeries' `subEvent`.
@@ -97,21 +98,21 @@ def event_item(event: Node, page_url: str, nodes: Nodes) -> dict[str, Any] | Rej
     online = venue.pop("online") or str(_first(event.get("eventAttendanceMode"))).endswith(
         "OnlineEventAttendanceMode"
     )
-    return {
-        "source": "jsonld",
-        "source_id": _source_id(event, page_url) or url,
-        "source_url": page_url,
-        "title": title,
-        "local_date": local_date,
-        "local_time": local_time,
-        "utc_offset": utc_offset,
-        "status": event_status(event.get("eventStatus")),
+    return parsed_item(
+        source="jsonld",
+        source_id=_source_id(event, page_url) or url,
+        source_url=page_url,
+        title=title,
+        local_date=local_date,
+        local_time=local_time,
+        utc_offset=utc_offset,
+        status=event_status(event.get("eventStatus")),
         **venue,
-        "online": online,
-        "lineup": _lineup(event.get("performer", event.get("performers")), nodes),
-        "url": url,
-        "ticket_url": _ticket_url(event.get("offers"), page_url, nodes),
-    }
+        online=online,
+        lineup=_lineup(event.get("performer", event.get("performers")), nodes),
+        url=url,
+        ticket_url=_ticket_url(event.get("offers"), page_url, nodes),
+    )
 
 
 def _is_all_day(local_time: str | None, end: Any) -> bool:
@@ -127,7 +128,7 @@ def _is_all_day(local_time: str | None, end: Any) -> bool:
 def _venue(location: Any, nodes: Nodes) -> dict[str, Any]:
     """Venue fields from the first physical location; `online` when any location is virtual."""
     places = [_deref(p, nodes) for p in (location if isinstance(location, list) else [location])]
-    venue: dict[str, Any] = dict.fromkeys((*VENUE_KEYS, "latitude", "longitude"))
+    venue: dict[str, Any] = dict.fromkeys((*VENUE_FIELDS, *COORDINATE_FIELDS))
     venue["online"] = any(_is_virtual(p) for p in places)
     place = next((p for p in places if p and not _is_virtual(p)), None)
     if isinstance(place, str):

@@ -73,7 +73,9 @@ class ScrapydClient:
 
     @classmethod
     def from_environment(cls, url: str) -> ScrapydClient:
-        return cls(url, os.environ.get("SCRAPYD_USERNAME"), os.environ.get("SCRAPYD_PASSWORD"))
+        # Empty means not set, as for every setting from the environment.
+        return cls(url, os.environ.get("SCRAPYD_USERNAME") or None,
+                   os.environ.get("SCRAPYD_PASSWORD") or None)
 
     def queued(self, project: str) -> set[tuple[str, str | None]]:
         """(spider, band id or None for all bands) of every pending or running job."""

@@ -8,10 +8,12 @@ from typing import Any
 
 from bandcrawler.domain.events import STATUSES
 from bandcrawler.extract.places import coordinates
+from bandcrawler.items import VENUE_FIELDS as ITEM_VENUE_FIELDS
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _OFFSET = re.compile(r"^[+-]([01]\d|2[0-3]):?[0-5]\d$")
-VENUE_FIELDS = ("name", "address", "city", "region", "postal_code", "country")
+# A listing's venue: the item's venue_* fields without their prefix.
+VENUE_FIELDS = tuple(f.removeprefix("venue_") for f in ITEM_VENUE_FIELDS)
 
 
 class InvalidItem(ValueError):

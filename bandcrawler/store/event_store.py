@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from bandcrawler.domain.upcasting import OUTDATED, upcast, written_version
 from bandcrawler.faults import kill_point
 from bandcrawler.store.engine import fetch_decoded
 from bandcrawler.store.tables import events
@@ -33,7 +35,9 @@ class NewEvent:
 
 
 class StoredEvent(NamedTuple):
-    """An event as the store holds it (a named tuple: reads build hundreds of thousands)."""
+    """An event as the store holds it, its data in today's schema (upcast when it was stored
+    in an older one: `schema_version` is then today's); a named tuple: reads build hundreds
+    of thousands."""
 
     position: int
     stream_id: str
@@ -42,13 +46,39 @@ class StoredEvent(NamedTuple):
     data: dict[str, Any]
     meta: dict[str, Any]
     recorded_at: str
+    schema_version: int
 
 
 # StoredEvent's fields, in order: rows of `select(*COLUMNS)` construct it positionally.
 COLUMNS = (events.c.position, events.c.stream_id, events.c.version, events.c.type,
-           events.c.data, events.c.meta, events.c.recorded_at)
+           events.c.data, events.c.meta, events.c.recorded_at, events.c.schema_version)
 CHUNK = 500  # values per IN (...) list: far below every database's limit on parameters
 Append = tuple[str, Sequence[NewEvent], int]  # stream id, events, expected version
+
+
+def payload(event_type: str, schema_version: int, data: dict[str, Any]) -> dict[str, Any]:
+    """A stored event's data as today's code reads it. Every reader of `events.data` passes
+    it through here or `to_stored` (the folds of repository.py make the same check inline,
+    for speed), so no fold or projection sees an older schema."""
+    if (event_type, schema_version) in OUTDATED:
+        return upcast(event_type, schema_version, data)
+    return data
+
+
+def to_stored(rows: Iterable[Sequence[Any]]) -> list[StoredEvent]:
+    """Rows of `select(*COLUMNS)` as StoredEvents, their data upcast to today's schema. Most
+    reads hold no outdated event: one pass in C finds that out, and only a read that does
+    goes through the events one by one."""
+    stored = list(map(StoredEvent._make, rows))
+    if OUTDATED.isdisjoint(map(_TYPE_AND_SCHEMA, stored)):
+        return stored
+    return [e if (e.type, e.schema_version) not in OUTDATED else e._replace(
+                data=upcast(e.type, e.schema_version, e.data),
+                schema_version=written_version(e.type))
+            for e in stored]
+
+
+_TYPE_AND_SCHEMA = itemgetter(3, 7)  # (type, schema_version) of a StoredEvent
 
 
 def utc_now() -> str:
@@ -105,7 +135,7 @@ class EventStore:
             for version, event in enumerate(new, start=expected + 1):
                 position += 1
                 stored.append(StoredEvent(position, stream_id, version, event.type, event.data,
-                                          event.meta, now))
+                                          event.meta, now, written_version(event.type)))
             versions[stream_id] = expected + len(new)
         if stored:
             try:
@@ -134,9 +164,9 @@ class EventStore:
             query = query.where(events.c.position <= up_to_position)
         query = query.order_by(events.c.version)
         if conn is not None:
-            return list(map(StoredEvent._make, fetch_decoded(conn, query)))
+            return to_stored(fetch_decoded(conn, query))
         with self.engine.connect() as own:
-            return list(map(StoredEvent._make, fetch_decoded(own, query)))
+            return to_stored(fetch_decoded(own, query))
 
     def read_all(self, after_position: int = 0, *, batch_size: int = 1000,
                  limit: int | None = None) -> Iterator[StoredEvent]:
@@ -148,7 +178,7 @@ class EventStore:
                 size = batch_size if limit is None else min(batch_size, limit - seen)
                 query = (select(*COLUMNS).where(events.c.position > after_position)
                          .order_by(events.c.position).limit(size))
-                batch = list(map(StoredEvent._make, fetch_decoded(conn, query)))
+                batch = to_stored(fetch_decoded(conn, query))
                 yield from batch
                 seen += len(batch)
                 if len(batch) < size:

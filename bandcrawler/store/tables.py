@@ -30,6 +30,8 @@ events = Table(
     Column("data", JSON, nullable=False),
     Column("meta", JSON, nullable=False),
     Column("recorded_at", String(40), nullable=False),
+    # The schema version of `data` (see domain/upcasting.py): readers upcast older ones.
+    Column("schema_version", Integer, nullable=False, server_default="1"),
     UniqueConstraint("stream_id", "version", name="uq_events_stream_version"),
     sqlite_autoincrement=False,
 )

@@ -69,7 +69,8 @@ RUNTIME = [
     ({"BANDCRAWLER_DATABASE_URL": "sqlite:///{tmp}"}, ("saga", "status"),
      "unable to open database"),  # a directory, not a file
     ({"BANDCRAWLER_DATABASE_URL": "notaurl"}, ("band", "list"), "URL"),
-    ({"BANDCRAWLER_DATABASE_URL": ""}, ("band", "list"), "URL"),
+    # (Empty is not set, the default: tests/e2e/test_empty_environment.py. Blank is no URL.)
+    ({"BANDCRAWLER_DATABASE_URL": " "}, ("band", "list"), "URL"),
     ({"BANDCRAWLER_DATABASE_URL": "foo://x"}, ("band", "list"), "foo"),
     ({"BANDCRAWLER_DATABASE_URL": f"postgresql://u:{SECRET}@127.0.0.1:1/db"}, ("band", "list"),
      "database"),

@@ -16,10 +16,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import String, cast, select
 from sqlalchemy.exc import StatementError
 
-from bandcrawler.store.engine import make_engine
+from bandcrawler.domain.upcasting import current_version
+from bandcrawler.store.engine import HEAD_REVISION, make_engine
 from bandcrawler.store.event_store import ConcurrencyError, EventStore, NewEvent
 from bandcrawler.store.tables import events, metadata
 from tests.support.postgres import postgres_schema_url, requires_postgres
+
+GEOCODED_V1 = {"concert_id": "a", "latitude": 48.85, "longitude": 2.35, "precision": "city",
+               "timezone": "Europe/Paris", "at": "2025-01-01T00:00:00Z"}
 
 
 def new(n: int, kind: str = "Happened", **meta) -> list[NewEvent]:
@@ -303,12 +307,36 @@ class EventStoreContract:
               f"{len(WRITERS_SHARED)} shared streams; {sum(outcomes.conflicts)} conflicts "
               f"retried; tail read {len(read)} in {outcomes.seconds:.1f}s")
 
+    # -- schema versions of the events ---------------------------------------------------
+
+    def test_an_append_records_the_schema_version_todays_code_writes(self, store):
+        store.append_now("concert-a", [NewEvent("ConcertGeocoded", GEOCODED_V1 | {
+            "country": "FR"}), NewEvent("Happened", {"n": 1})], 0)
+
+        with store.engine.connect() as conn:
+            found = conn.execute(select(events.c.type, events.c.schema_version)
+                                 .order_by(events.c.position)).all()
+
+        assert found == [("ConcertGeocoded", current_version("ConcertGeocoded")),
+                         ("Happened", 1)]
+        assert current_version("ConcertGeocoded") == 2
+
+    def test_an_event_stored_in_an_older_schema_is_read_in_todays(self, store):
+        with store.engine.begin() as conn:
+            conn.execute(events.insert().values(
+                position=1, stream_id="concert-a", version=1, type="ConcertGeocoded",
+                data=GEOCODED_V1, meta={}, recorded_at="2025-01-01T00:00:00Z",
+                schema_version=1))
+
+        for read in (store.read_stream("concert-a"), list(store.read_all())):
+            assert [e.data for e in read] == [GEOCODED_V1 | {"country": None}]
+
     # -- the schema ------------------------------------------------------------------------
 
     def test_the_migrated_schema_is_the_one_the_code_declares(self, engine):
         with engine.connect() as conn:
             context = MigrationContext.configure(conn)
-            assert context.get_current_heads() == ("0001",)
+            assert context.get_current_heads() == (HEAD_REVISION,)
             assert compare_metadata(context, metadata) == []
 
 
@@ -432,6 +460,33 @@ class TestSQLiteEventStore(EventStoreContract):
         assert [e.stream_id for e in store.read_all()] == ["concert-old"]
         store.append_now("concert-old", new(1), 1)
         assert positions(store) == [1, 2]
+        store.engine.dispose()
+
+
+    def test_events_stored_before_schema_versions_are_version_one(self, database_url):
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+        from sqlalchemy import create_engine
+
+        from bandcrawler.store.engine import _script_location
+
+        old = create_engine(database_url)
+        with old.begin() as conn:
+            config = AlembicConfig()
+            config.set_main_option("script_location", _script_location())
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+            conn.exec_driver_sql(
+                "INSERT INTO events (position, stream_id, version, type, data, meta, "
+                "recorded_at) VALUES (1, 'concert-a', 1, 'ConcertGeocoded', ?, '{}', "
+                "'2025-01-01T00:00:00Z')", (json.dumps(GEOCODED_V1),))
+        old.dispose()
+
+        store = EventStore(make_engine(database_url))
+
+        with store.engine.connect() as conn:
+            assert conn.execute(select(events.c.schema_version)).scalars().all() == [1]
+        assert store.read_stream("concert-a")[0].data == GEOCODED_V1 | {"country": None}
         store.engine.dispose()
 
 

@@ -8,17 +8,14 @@ import pytest
 
 from bandcrawler.extract import Rejected
 from bandcrawler.extract.bandsintown import parse_events, public_url
+from bandcrawler.items import PARSED_FIELDS
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "bandsintown"
 APP_ID = "bc-7f3a9e21d4"
 URL = f"https://rest.bandsintown.com/artists/Lumen%20Drift/events?app_id={APP_ID}&date=upcoming"
 PUBLIC_URL = "https://rest.bandsintown.com/artists/Lumen%20Drift/events?date=upcoming"
 
-ITEM_KEYS = {
-    "source", "source_id", "source_url", "title", "local_date", "local_time", "utc_offset",
-    "status", "venue_name", "venue_address", "venue_city", "venue_region", "venue_postal_code",
-    "venue_country", "latitude", "longitude", "online", "lineup", "url", "ticket_url",
-}
+ITEM_KEYS = set(PARSED_FIELDS)  # the fields of bandcrawler/items.py a parser sets
 
 
 def parse(name: str) -> list:

@@ -8,15 +8,12 @@ import pytest
 
 from bandcrawler.extract import Rejected
 from bandcrawler.extract.ical import parse_events, ticket_url, venue_from_summary
+from bandcrawler.items import PARSED_FIELDS
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ical"
 FEED = "https://feeds.example/tour.ics"
 
-ITEM_KEYS = {
-    "source", "source_id", "source_url", "title", "local_date", "local_time", "utc_offset",
-    "status", "venue_name", "venue_address", "venue_city", "venue_region", "venue_postal_code",
-    "venue_country", "latitude", "longitude", "online", "lineup", "url", "ticket_url",
-}
+ITEM_KEYS = set(PARSED_FIELDS)  # the fields of bandcrawler/items.py a parser sets
 
 
 def parse(name: str) -> list:

@@ -13,17 +13,14 @@ import pytest
 
 from bandcrawler.extract import Rejected
 from bandcrawler.extract.musicbrainz import next_offset, parse_events
+from bandcrawler.items import PARSED_FIELDS
 from bandcrawler.spiders.musicbrainz import artist_mbid
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "musicbrainz"
 URL = ("https://musicbrainz.org/ws/2/event?artist=6a9b8c7d-1e2f-4a3b-9c8d-7e6f5a4b3c2d"
        "&fmt=json&inc=place-rels+artist-rels+area-rels&limit=100&offset=0")
 
-ITEM_KEYS = {
-    "source", "source_id", "source_url", "title", "local_date", "local_time", "utc_offset",
-    "status", "venue_name", "venue_address", "venue_city", "venue_region", "venue_postal_code",
-    "venue_country", "latitude", "longitude", "online", "lineup", "url", "ticket_url",
-}
+ITEM_KEYS = set(PARSED_FIELDS)  # the fields of bandcrawler/items.py a parser sets
 
 
 def parse(name: str) -> list:

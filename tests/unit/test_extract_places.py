@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bandcrawler.extract.places import VENUE_KEYS, coordinates, venue_from_text
+from bandcrawler.extract.places import coordinates, venue_from_text
+from bandcrawler.items import VENUE_FIELDS as VENUE_KEYS
 
 NOWHERE = {"latitude": None, "longitude": None}
 
