@@ -83,7 +83,8 @@ def follow(projections: Sequence[Projection], store: EventStore, *,
             try:
                 position = catch_up(projection, store, stop=stop.is_set)
             except Exception as exc:  # noqa: BLE001 - retried at the next poll
-                logger.warning("Projection %s could not catch up: %s", projection.name, exc)
+                logger.warning("Projection %s could not catch up: %s", _label(projection),
+                               exc)
                 continue
             if reached.get(projection.name) != position:
                 reached[projection.name] = position
@@ -92,3 +93,12 @@ def follow(projections: Sequence[Projection], store: EventStore, *,
         if once:
             return
         stop.wait(poll_seconds)
+
+
+def _label(projection: Projection) -> str:
+    """The projection's name, or its class's when even the name cannot be had (the read
+    model's names its index, which Elasticsearch must tell)."""
+    try:
+        return projection.name
+    except Exception:  # noqa: BLE001 - only for a log line
+        return type(projection).__name__

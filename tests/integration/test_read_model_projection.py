@@ -3,6 +3,8 @@ Elasticsearch's answer; a document Elasticsearch rejects is the saga's business 
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from bandcrawler.bootstrap import Bandcrawler
@@ -12,7 +14,7 @@ from bandcrawler.domain.view import concert_document
 from bandcrawler.search import projector as projector_module
 from bandcrawler.search.projector import ReadModelUnavailable, fold_all_concerts
 from bandcrawler.services.concerts import record_listing
-from bandcrawler.services.projections import catch_up
+from bandcrawler.services.projections import catch_up, follow
 from bandcrawler.services.resume import resume_pending
 from bandcrawler.services.validation import clean_item
 from bandcrawler.store.saga import Report
@@ -98,3 +100,16 @@ def test_a_rejected_document_is_recorded_with_its_reason_and_holds_no_one_back(
     assert app.read_model.index.documents() == {
         concert_id: (c.version, concert_document(c)) for concert_id, c in concerts.items()}
     assert app.saga.summary()["complete"] == CONCERTS
+
+
+def test_a_follower_goes_on_with_the_other_projections_while_elasticsearch_is_down(
+        database_url, index_alias, caplog):
+    down = _app(database_url, "http://127.0.0.1:9", index_alias)
+    try:
+        _record(down, 0)
+        follow(down.projections(), down.store, stop=threading.Event(), once=True)
+        assert down.write_model.checkpoint() == down.store.last_position()
+        assert "Projection ReadModelProjector could not catch up: unavailable" in caplog.text
+        assert down.saga.summary()["pending"] == {"index": 1}
+    finally:
+        down.close()
