@@ -54,8 +54,10 @@ class Bandcrawler:
                                   cache=self.write_model.cache)
 
     def projections(self) -> list:
-        """Every follower of the log, in the order a catch-up runs them."""
-        return [self.write_model, self.read_model]
+        """Every follower of the log, in the order `bandcrawler follow` runs them."""
+        from bandcrawler.notify.follower import NotificationFollower
+
+        return [self.write_model, self.read_model, NotificationFollower(self.engine)]
 
     def close(self) -> None:
         if "elasticsearch" in self.__dict__:

@@ -32,6 +32,13 @@ class Config:
     bulk_max_age: float = 5.0
     project_inline: bool = True
     log_level: str = "INFO"
+    smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str = "bandcrawler@localhost"
+    smtp_ca_certs: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    notify_timeout: float = 10.0
+    notify_retry_seconds: float = 60.0
+    recurrence_horizon_months: int = 18  # how far ahead a repeating iCal event is expanded
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
@@ -63,7 +70,25 @@ class Config:
             bulk_max_age=_number(settings, "BANDCRAWLER_BULK_MAX_AGE", float, 5.0),
             project_inline=_flag(settings, "BANDCRAWLER_PROJECT_INLINE", True),
             log_level=str(_text(settings, "LOG_LEVEL", "INFO")).upper(),
+            smtp_url=settings.get("BANDCRAWLER_SMTP_URL") or None,
+            mail_from=settings.get("BANDCRAWLER_MAIL_FROM") or "bandcrawler@localhost",
+            smtp_ca_certs=settings.get("BANDCRAWLER_SMTP_CA_CERTS") or None,
+            webhook_secret=settings.get("BANDCRAWLER_WEBHOOK_SECRET") or None,
+            notify_timeout=_number(settings, "BANDCRAWLER_NOTIFY_TIMEOUT", float, 10.0,
+                                   minimum=0.001),
+            notify_retry_seconds=_number(settings, "BANDCRAWLER_NOTIFY_RETRY_SECONDS", float,
+                                         60.0),
+            recurrence_horizon_months=recurrence_horizon(settings),
         )
+
+
+def recurrence_horizon(settings: BaseSettings) -> int:
+    """BANDCRAWLER_RECURRENCE_HORIZON_MONTHS: whole months, 0 or more."""
+    value = _number(settings, "BANDCRAWLER_RECURRENCE_HORIZON_MONTHS", float, 18)
+    if value != int(value):
+        raise ConfigError(f"BANDCRAWLER_RECURRENCE_HORIZON_MONTHS must be whole months, "
+                          f"got {value!r}")
+    return int(value)
 
 
 def _text(settings: BaseSettings, name: str, default: Any = None) -> Any:

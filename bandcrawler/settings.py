@@ -47,6 +47,7 @@ EXTENSIONS = {
     # The per-crawl runtime the pipelines share: built first, found with CrawlContext.of.
     "bandcrawler.pipelines.context.CrawlContext": 0,
     "bandcrawler.extensions.unlisting.UnlistingExtension": 500,
+    "bandcrawler.extensions.notify.NotifyExtension": 900,
 }
 
 # Downloads wait while the item pipelines hold this many items (0: no limit); the longest
@@ -88,3 +89,18 @@ BANDCRAWLER_GEOCODER_MIN_DELAY = _env("BANDCRAWLER_GEOCODER_MIN_DELAY", "1.0")
 # Seconds a "not found" answer stays cached before the geocoder is asked again (results are
 # kept forever); within it, resume and later crawls do not ask about that place.
 BANDCRAWLER_GEOCODER_MISS_TTL = _env("BANDCRAWLER_GEOCODER_MISS_TTL", "86400")
+
+# Alerts (bandcrawler notify): e-mail through SMTP (smtp://user:pass@host:587 uses STARTTLS,
+# smtps:// TLS from the start), the sender address, a CA file for a private server's
+# certificate, the secret that signs webhook bodies (HMAC-SHA256), the time a channel may
+# take, and the first retry's wait (doubling on each failure, at most 6 hours).
+BANDCRAWLER_SMTP_URL = _env("BANDCRAWLER_SMTP_URL")
+BANDCRAWLER_MAIL_FROM = _env("BANDCRAWLER_MAIL_FROM", "bandcrawler@localhost")
+BANDCRAWLER_SMTP_CA_CERTS = _env("BANDCRAWLER_SMTP_CA_CERTS")
+BANDCRAWLER_WEBHOOK_SECRET = _env("BANDCRAWLER_WEBHOOK_SECRET")
+BANDCRAWLER_NOTIFY_TIMEOUT = _env("BANDCRAWLER_NOTIFY_TIMEOUT", "10")
+BANDCRAWLER_NOTIFY_RETRY_SECONDS = _env("BANDCRAWLER_NOTIFY_RETRY_SECONDS", "60")
+# Whether a crawl tells people of its changes once it has stopped.
+BANDCRAWLER_NOTIFY_AT_CRAWL_END = _env("BANDCRAWLER_NOTIFY_AT_CRAWL_END", "true")
+# How many months ahead a repeating iCalendar event (RRULE) gives its occurrences.
+BANDCRAWLER_RECURRENCE_HORIZON_MONTHS = _env("BANDCRAWLER_RECURRENCE_HORIZON_MONTHS", "18")

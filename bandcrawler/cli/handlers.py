@@ -6,7 +6,13 @@ import argparse
 from dataclasses import asdict
 
 from bandcrawler.bootstrap import Bandcrawler
-from bandcrawler.cli.output import format_hits, format_saga, print_json
+from bandcrawler.cli.output import (
+    format_duplicates,
+    format_hits,
+    format_parsed,
+    format_saga,
+    print_json,
+)
 from bandcrawler.config import Config, project_settings
 
 
@@ -19,10 +25,15 @@ def run(args: argparse.Namespace) -> int:
         from bandcrawler.demo.run import run_demo
 
         return run_demo(args.dir, dict(args.settings))
+    if args.command == "parse":
+        return parse(project_settings(dict(args.settings)), args)
     app = Bandcrawler(Config.from_settings(project_settings(dict(args.settings))))
     try:
+        from bandcrawler.cli import alerts
+
         handler = {"band": band, "search": search, "saga": saga, "reindex": reindex,
-                   "follow": follow, "schedule": schedule}
+                   "follow": follow, "schedule": schedule, "duplicates": duplicates,
+                   **alerts.HANDLERS}
         return handler[args.command](app, args)
     finally:
         app.close()
@@ -113,11 +124,14 @@ def reindex(app: Bandcrawler, args: argparse.Namespace) -> int:
 
 
 def follow(app: Bandcrawler, args: argparse.Namespace) -> int:
-    """Run every projection until SIGTERM or SIGINT (the batch in hand is finished first)."""
+    """Run every projection (write model, index, alerts) and send the alerts that are due,
+    until SIGTERM or SIGINT (the batch in hand is finished first)."""
     import logging
     import signal
     import threading
 
+    from bandcrawler.notify.delivery import deliver_due
+    from bandcrawler.services.notifications import channel_settings
     from bandcrawler.services.projections import follow as follow_log
 
     logging.basicConfig(level=app.config.log_level,
@@ -126,8 +140,10 @@ def follow(app: Bandcrawler, args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     logging.getLogger(__name__).info("Following the event store (poll every %ss)", args.poll)
+    channels = channel_settings(app.config)
     follow_log(app.projections(), app.store, stop=stop, poll_seconds=args.poll,
-               once=args.once)
+               once=args.once, after_round=lambda: deliver_due(
+                   app.engine, channels, retry_seconds=app.config.notify_retry_seconds))
     return 0
 
 
@@ -162,4 +178,40 @@ def schedule(app: Bandcrawler, args: argparse.Namespace) -> int:
         print(f"Skipped {crawl.label}: already pending or running")
     print(f"{len(outcome.scheduled)} job(s) scheduled, {len(outcome.skipped)} skipped "
           f"on {client.url} (project {args.project}).")
+    return 0
+
+
+def parse(settings, args: argparse.Namespace) -> int:
+    """Run one source's parser on a file or a URL (fetched once); exit 1 when nothing was found."""
+    from functools import partial
+
+    from bandcrawler.cli.fetch import FetchError, read_source
+    from bandcrawler.config import recurrence_horizon
+    from bandcrawler.extract import ical
+    from bandcrawler.extract.sources import guess_kind, parse_source
+
+    horizon = recurrence_horizon(settings)
+    try:
+        body, url = read_source(args.source, settings.get("USER_AGENT"))
+    except FetchError as exc:
+        raise UserError(str(exc)) from None
+    kind = args.kind or guess_kind(url, body)
+    reader = partial(ical.parse_events, horizon_months=horizon) if kind == "ical" else None
+    items, rejected = parse_source(kind, body, url, reader)
+    if args.json:
+        print_json({"items": items, "rejected": rejected})
+    else:
+        print(format_parsed(kind, items, rejected))
+    return 0 if items else 1
+
+
+def duplicates(app: Bandcrawler, args: argparse.Namespace) -> int:
+    """Report concerts that the identity rule would make one; changes nothing."""
+    from bandcrawler.services.duplicates import recorded_twice
+
+    groups = recorded_twice(app.engine)
+    if args.json:
+        print_json(groups)
+    else:
+        print(format_duplicates(groups))
     return 0

@@ -106,6 +106,18 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--due", action="store_true",
                         help="only those whose retry time has come (for cron)")
 
+    parse = commands.add_parser(
+        "parse", help="show the concerts a source's parser finds in one page, feed or answer")
+    parse.add_argument("source", metavar="FILE_OR_URL")
+    parse.add_argument("--kind", choices=("jsonld", "ical", "bandsintown", "musicbrainz"),
+                       help="the source's format (default: guessed from the content)")
+    parse.add_argument("--json", action="store_true",
+                       help='one object {"items": [...], "rejected": [...]}')
+
+    duplicates = commands.add_parser(
+        "duplicates", help="list concerts recorded twice (same band, night and town)")
+    duplicates.add_argument("--json", action="store_true")
+
     commands.add_parser("reindex", help="rebuild the index from the event store, swap alias")
 
     follow = commands.add_parser(
@@ -126,7 +138,73 @@ def build_parser() -> argparse.ArgumentParser:
                           help="only this spider (repeatable; default: every spider with work)")
     schedule.add_argument("--per-band", action="store_true",
                           help="one job per band and spider, so scrapyd runs them in parallel")
+    add_alert_commands(commands)
     return parser
+
+
+def _days(text: str) -> int:
+    number = text.strip().lower().removesuffix("d")
+    if not number.isdigit():
+        raise argparse.ArgumentTypeError(f"not a number of days (e.g. 90d): {text!r}")
+    return int(number)
+
+
+def _kinds(text: str) -> list[str]:
+    from bandcrawler.domain.watch import CHANGE_KINDS
+
+    kinds = [k.strip() for k in text.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in CHANGE_KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(f"unknown change kind(s) {unknown}; expected some "
+                                         f"of {','.join(CHANGE_KINDS)}")
+    return kinds
+
+
+def add_alert_commands(commands) -> None:
+    """watch, notify, calendar, changes, history (handlers: cli/alerts.py)."""
+    watch = commands.add_parser("watch", help="what to be told about, and where")
+    watch_commands = watch.add_subparsers(dest="watch_command", required=True,
+                                          parser_class=_Parser)
+    add = watch_commands.add_parser("add", help="create a watch")
+    add.add_argument("name")
+    add.add_argument("--band", action="append", default=[], dest="bands", metavar="NAME")
+    add.add_argument("--near", metavar="PLACE", help="a place name, geocoded")
+    add.add_argument("--lat", type=float)
+    add.add_argument("--lon", type=float)
+    add.add_argument("--radius", type=_radius, default=50.0, metavar="DISTANCE",
+                     help="e.g. 50km, 30mi (default 50km)")
+    add.add_argument("--country", help="ISO 3166-1 alpha-2 code")
+    add.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD")
+    add.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
+    add.add_argument("--within", type=_days, metavar="DAYS", help="e.g. 90d, from today")
+    add.add_argument("--changes", type=_kinds, metavar="KINDS",
+                     help="comma-separated (default: all)")
+    add.add_argument("--email", action="append", default=[], metavar="ADDRESS")
+    add.add_argument("--webhook", action="append", default=[], metavar="URL", type=_http_url)
+    add.add_argument("--notify", action="append", default=[], metavar="URL",
+                     help="any apprise URL (ntfy://, matrix://, slack://, …)")
+    add.add_argument("--backfill", action="store_true",
+                     help="tell of the concerts already known, too")
+    watch_list = watch_commands.add_parser("list", help="list watches (secrets masked)")
+    watch_list.add_argument("--json", action="store_true")
+    for verb in ("show", "remove"):
+        watch_commands.add_parser(verb, help=f"{verb} a watch").add_argument("name")
+    notify = commands.add_parser("notify", help="send the alerts of new changes")
+    notify.add_argument("--status", action="store_true", help="show pending deliveries")
+    notify.add_argument("--json", action="store_true")
+    cal = commands.add_parser("calendar", help="a watch's (or band's) concerts as iCalendar")
+    cal.add_argument("watch", nargs="?")
+    cal.add_argument("--band", help="a band's calendar instead of a watch's")
+    changes = commands.add_parser("changes", help="changes people would call news")
+    changes.add_argument("--watch")
+    changes.add_argument("--band")
+    changes.add_argument("--since", type=_date, metavar="YYYY-MM-DD")
+    changes.add_argument("--limit", type=int, default=50)
+    changes.add_argument("--atom", action="store_true", help="as an Atom feed")
+    changes.add_argument("--json", action="store_true")
+    history = commands.add_parser("history", help="a concert's events: who said what, when")
+    history.add_argument("concert", metavar="CONCERT_ID_OR_URL")
+    history.add_argument("--json", action="store_true")
 
 
 def check_search(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

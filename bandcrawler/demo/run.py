@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.config import Config, project_settings
 from bandcrawler.demo.devserver import DevElasticsearch, free_port
+from bandcrawler.demo.mailsink import MailSink
 from bandcrawler.demo.server import DemoSite
 
 DEMO_QUERIES = (
@@ -38,8 +40,9 @@ def run_demo(directory: str, overrides: dict[str, Any]) -> int:
         es_server.start()
         print(f"Local Elasticsearch-compatible server (noida-db) at {es_server.url}")
         settings.set("ELASTICSEARCH_URL", es_server.url, priority="cmdline")
-    with DemoSite() as site:
+    with DemoSite() as site, MailSink(work / "mail") as inbox:
         print(f"Serving the demo band websites at {site.url}")
+        settings.set("BANDCRAWLER_SMTP_URL", inbox.url, priority="cmdline")
         app = Bandcrawler(Config.from_settings(settings))
         try:
             # The database is new, so its stream versions start again: so must the index.
@@ -47,8 +50,13 @@ def run_demo(directory: str, overrides: dict[str, Any]) -> int:
             if dropped:
                 print(f"Reset the demo's index {app.config.index_alias!r}")
             _register_demo_bands(app, site)
-            stats = _crawl(settings)
-            _report(app, stats)
+
+            def between(stats: dict[str, Any]) -> None:
+                _report(app, stats)
+                _watch_and_change(app, site)
+
+            _crawl(settings, between)
+            _report_alerts(app, inbox, work)
         finally:
             app.close()
     _explain(settings, es_server, work)
@@ -71,14 +79,61 @@ def _register_demo_bands(app: Bandcrawler, site: DemoSite) -> None:
                       [("website", site.url + band["website"])])
 
 
-def _crawl(settings) -> dict[str, Any]:
+def _crawl(settings, between: Callable[[dict[str, Any]], None]) -> None:
+    """Crawl, call `between` with the crawl's stats, crawl again (one reactor runs both)."""
     from scrapy.crawler import CrawlerProcess
+    from twisted.internet import defer
 
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler("jsonld")
-    process.crawl(crawler)
-    process.start()
-    return crawler.stats.get_stats() if crawler.stats else {}
+
+    @defer.inlineCallbacks
+    def twice():
+        try:
+            for round_ in (1, 2):
+                crawler = process.create_crawler("jsonld")
+                yield process.crawl(crawler)
+                if round_ == 1:
+                    between(crawler.stats.get_stats() if crawler.stats else {})
+        finally:
+            from twisted.internet import reactor
+
+            reactor.stop()  # type: ignore[attr-defined]
+
+    twice()
+    process.start(stop_after_crawl=False)
+
+
+# The demo's change between its two crawls: a concert in Paris starts 90 minutes later.
+DEMO_CHANGE = ("/velvet-lanterns/tour.html", b'"startDate":"@@DAY+12@@T20:00:00+02:00"',
+               b'"startDate":"@@DAY+12@@T21:30:00+02:00"')
+
+
+def _watch_and_change(app: Bandcrawler, site: DemoSite) -> None:
+    from bandcrawler.services.watches import create_watch
+
+    paris = app.locator.locate_place("Paris")
+    create_watch(app.store, "Near Paris", {
+        "place": "Paris", "lat": paris.latitude, "lon": paris.longitude, "radius_km": 100.0,
+        "emails": ["you@example.org"]})
+    print("\nCreated the watch 'Near Paris' (within 100 km, e-mail to you@example.org);"
+          "\nthe Velvet Lanterns' Paris concert now starts 90 minutes later. Crawling again…")
+    site.edit(*DEMO_CHANGE)
+
+
+def _report_alerts(app: Bandcrawler, inbox: MailSink, work: Path) -> None:
+    from bandcrawler.services.calendars import watch_calendar
+    from bandcrawler.services.watches import require_watch
+
+    ics = work / "near-paris.ics"
+    ics.write_bytes(watch_calendar(app.store, require_watch(app.store, "Near Paris")))
+    print(f"\nAlerts: {len(inbox.messages)} e-mail(s) sent to the local SMTP server, "
+          f"saved in {inbox.folder}")
+    for message in inbox.messages:
+        print(f"  Subject: {message['Subject']}\n  Message-ID: {message['Message-ID']}")
+        body = message.get_body(("plain",))
+        text = body.get_content() if body is not None else ""
+        print("  " + text.strip().replace("\n", "\n  "))
+    print(f"\nThe watch's calendar: {ics} (subscribe to it, or import it)")
 
 
 def _report(app: Bandcrawler, stats: dict[str, Any]) -> None:
@@ -147,6 +202,9 @@ Query it yourself:
   export BANDCRAWLER_DATABASE_URL='{db_url}' ELASTICSEARCH_URL='{es_url}'
   bandcrawler search --near Paris --radius 100km
   bandcrawler search --country DE --json
-  bandcrawler saga status""")
+  bandcrawler saga status
+  bandcrawler watch list
+  bandcrawler changes --watch 'Near Paris'
+  bandcrawler calendar 'Near Paris' > near-paris.ics""")
     if es_server is not None:
         print(f"Stop the local Elasticsearch server with:\n  {es_server.stop_command}")

@@ -32,6 +32,7 @@ def _resource(path: str) -> Traversable | None:
 
 class _Handler(QuietHandler):
     today: date = date.today()
+    edits: dict[str, list[tuple[bytes, bytes]]] = {}  # noqa: RUF012 - each site's own copy
 
     def do_GET(self):  # noqa: N802 - the stdlib handler's name
         resource = _resource(self.path)
@@ -39,8 +40,10 @@ class _Handler(QuietHandler):
             self.send_error(404)
             return
         suffix = "." + resource.name.rsplit(".", 1)[-1]
-        body = render(resource.read_bytes(), self.today) if suffix == ".html" \
-            else resource.read_bytes()
+        raw = resource.read_bytes()
+        for old, new in self.edits.get(self.path.split("?")[0], ()):
+            raw = raw.replace(old, new)
+        body = render(raw, self.today) if suffix == ".html" else raw
         self.send_response(200)
         self.send_header("Content-Type", _TYPES.get(suffix, "application/octet-stream"))
         self.send_header("Content-Length", str(len(body)))
@@ -52,7 +55,8 @@ class DemoSite:
     """`with DemoSite() as site:` serves the demo on a free port; `site.url` is its base."""
 
     def __init__(self, today: date | None = None, port: int = 0):
-        self._handler = type("Handler", (_Handler,), {"today": today or date.today()})
+        self._handler: type[_Handler] = type(
+            "Handler", (_Handler,), {"today": today or date.today(), "edits": {}})
         self._port = port
         self._stack = contextlib.ExitStack()
         self.url = ""
@@ -63,6 +67,11 @@ class DemoSite:
 
     def __exit__(self, *exc) -> None:
         self._stack.close()
+
+    def edit(self, path: str, old: bytes, new: bytes) -> None:
+        """Serve the page at `path` with `old` replaced by `new` from now on (the demo's
+        change between two crawls)."""
+        self._handler.edits.setdefault(path, []).append((old, new))
 
     @staticmethod
     def bands() -> list[dict]:

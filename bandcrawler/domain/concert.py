@@ -27,6 +27,9 @@ class Listing:
     source_id: str | None
     status: str
     details: dict[str, Any]
+    # The canonical town ("geonames:<id>") the venue resolved to, if any: identity only,
+    # not a detail the source said.
+    place_key: str | None = None
 
     @property
     def place(self) -> str | None:
@@ -313,4 +316,5 @@ def listing_from(fields: dict[str, Any]) -> Listing:
         band_id=fields["band_id"], band=fields["band"], source=fields["source"],
         source_id=fields.get("source_id"), status=fields.get("status") or "scheduled",
         details={k: fields.get(k) for k in DETAIL_FIELDS},
+        place_key=fields.get("place_key"),
     )

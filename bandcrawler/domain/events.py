@@ -137,6 +137,25 @@ class ConcertGeocodingFailed(DomainEvent):
     at: str
 
 
+@dataclass(frozen=True)
+class WatchCreated(DomainEvent):
+    """A person's watch (domain/watch.py): `spec` its filters and channels, `token` the
+    secret of its web feeds."""
+
+    watch_id: str
+    name: str
+    spec: dict[str, Any]
+    token: str
+    backfill: bool
+    at: str
+
+
+@dataclass(frozen=True)
+class WatchRemoved(DomainEvent):
+    watch_id: str
+    at: str
+
+
 STATUS_EVENTS: dict[str, type[ConcertStatusChanged]] = {
     cls.status: cls
     for cls in (ConcertCancelled, ConcertPostponed, ConcertRescheduled, ConcertMovedOnline,
@@ -149,7 +168,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         BandRegistered, BandSourceAdded, ConcertAnnounced, ConcertDetailsChanged,
         ConcertListedBySource, ConcertUnlisted, ConcertCancelled, ConcertPostponed,
         ConcertRescheduled, ConcertMovedOnline, ConcertReinstated, ConcertGeocoded,
-        ConcertGeocodingFailed,
+        ConcertGeocodingFailed, WatchCreated, WatchRemoved,
     )
 }
 

@@ -44,6 +44,21 @@ def local_at(instant: str, zone: str) -> tuple[str, str] | None:
     return local.date().isoformat(), local.strftime("%H:%M")
 
 
+def at_venue(local_date: str, local_time: str | None, utc_offset: str | None,
+             zone: str | None) -> tuple[str, str | None, str | None]:
+    """(date, time, offset) of a start at the venue: a UTC instant ("+00:00") moved into
+    the venue's zone; anything else, or an unknown zone, unchanged."""
+    if utc_offset != "+00:00" or not local_time or not zone:
+        return local_date, local_time, utc_offset
+    instant = instant_of(local_date, local_time, utc_offset, None)
+    tz = _zone(zone)
+    if instant is None or tz is None:
+        return local_date, local_time, utc_offset
+    local = datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(tz)
+    offset = local.strftime("%z")
+    return (local.date().isoformat(), local.strftime("%H:%M"), f"{offset[:3]}:{offset[3:]}")
+
+
 @functools.lru_cache(maxsize=1024)
 def _zone(name: str) -> ZoneInfo | None:
     """The zone called `name`, or None. ZoneInfo itself keeps only 8 zones loaded; a crawl

@@ -16,8 +16,11 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from bandcrawler.extract import Rejected
 from bandcrawler.extract.guard import unique
+from bandcrawler.extract.lineups import lineup_from_title, split_acts
 from bandcrawler.extract.normalize import clean_text, country_code, event_status
-from bandcrawler.extract.places import coordinates, venue_from_text
+from bandcrawler.extract.places import coordinates, split_parts, venue_from_text
+from bandcrawler.extract.recurrence import DEFAULT_HORIZON_MONTHS, expand, horizon_end
+from bandcrawler.geo.gazetteer import find_city
 from bandcrawler.items import VENUE_FIELDS, parsed_item
 
 Zones = dict[str, Timezone]  # a feed's VTIMEZONE components by TZID
@@ -41,14 +44,18 @@ _TICKET = re.compile(
 _ONLINE = re.compile(r"^(?:https?://\S+|online|livestream|live stream|stream)$", re.IGNORECASE)
 
 
-def parse_events(body: bytes | str, url: str) -> Iterator[dict[str, Any] | Rejected]:
+def parse_events(body: bytes | str, url: str, *,
+                 horizon_months: int = DEFAULT_HORIZON_MONTHS,
+                 today: datetime.date | None = None) -> Iterator[dict[str, Any] | Rejected]:
     """Yield one item per VEVENT of the feed, or a Rejected for what cannot be used.
 
     The whole feed is parsed first; when the library raises, or silently drops events (an
     unterminated VEVENT), each BEGIN:VEVENT…END:VEVENT block is parsed on its own, so one
     broken event costs only itself. A body that is no calendar is one `bad_feed`.
-    Recurring events (RRULE) give their first occurrence (DTSTART) only; an overridden
-    occurrence (same UID with a RECURRENCE-ID) is an item of its own.
+    A repeating event (RRULE, RDATE) gives one item for its first date and one per
+    occurrence from `today` up to `horizon_months` after it (see `recurrence.expand`); an
+    override (RECURRENCE-ID)
+    replaces its occurrence, and one whose series is not in the feed is an item of its own.
     """
     text = _decode(body)
     if not _CALENDAR_START.search(text):
@@ -56,9 +63,10 @@ def parse_events(body: bytes | str, url: str) -> Iterator[dict[str, Any] | Rejec
                        whole_page=True)
         return
     events, zones = _parse_calendar(text) or _parse_blocks(text, url)
+    occurrences = expand(events, horizon_end(horizon_months, today), today)
     # One event exported twice is one concert.
     yield from unique(event if isinstance(event, Rejected) else event_item(event, url, zones)
-                      for event in events)
+                      for event in occurrences)
 
 
 def event_item(event: Component, feed_url: str, zones: Zones | None = None
@@ -71,13 +79,13 @@ def event_item(event: Component, feed_url: str, zones: Zones | None = None
         return Rejected("missing_start_date", f"{title!r} in {feed_url}")
     if not isinstance(start, datetime.date):
         return Rejected("bad_start_date", f"{title!r} in {feed_url}: DTSTART {start!r}")
-    location = clean_text(_str(_get(event, "LOCATION")))
+    # Lines of an address ("Street 16\nPostcode Town\nCountry") are its parts.
+    location = clean_text((_str(_get(event, "LOCATION")) or "").replace("\n", ", "))
     online = bool(location and _ONLINE.match(location))
+    venue, acts = read_summary(title) if title else (dict.fromkeys(VENUE_FIELDS), None)
     if location and not online:
         venue = venue_from_text(location)
-    elif title and not location:
-        venue = venue_from_summary(title)
-    else:
+    elif location:
         venue = dict.fromkeys(VENUE_FIELDS)
     url = _http_url(_str(_get(event, "URL")))
     return parsed_item(
@@ -90,7 +98,7 @@ def event_item(event: Component, feed_url: str, zones: Zones | None = None
         **venue,
         **_geo(_get(event, "GEO")),
         online=online,
-        lineup=[],
+        lineup=split_acts(acts) if acts is not None else lineup_from_title(title),
         url=url,
         ticket_url=ticket_url(_str(_get(event, "DESCRIPTION")) or "")
                       or ticket_url(_str(_get(event, "X-ALT-DESC")) or ""),
@@ -98,26 +106,44 @@ def event_item(event: Component, feed_url: str, zones: Zones | None = None
 
 
 def venue_from_summary(summary: str) -> dict[str, str | None]:
-    """Venue fields from a title that holds the place, for events without a LOCATION.
+    """Venue fields from a title that holds the place, for events without a LOCATION."""
+    return read_summary(summary)[0]
 
-    "Band @ Venue, City" reads what follows the last " @ " as a location. "Band, City, Venue"
-    (three or more comma parts) takes the second part as the city and the third as the venue,
-    or the other way round when only the second looks like a venue ("Band, The Fillmore,
-    Denver"); a further part that is a country gives the country. Other titles give nothing.
+
+def read_summary(summary: str) -> tuple[dict[str, str | None], str | None]:
+    """(venue fields, the text naming the acts) of a title that holds the place.
+
+    "Acts @ Venue, City" reads what follows the last " @ " as a location. "Acts, City, Venue"
+    (three or more comma parts) takes the part that is a known town as the city and the
+    other as the venue ("La Rinconada (Sevilla)" is a town with its province; "Band, The
+    Fillmore, Denver" names the venue first); when neither is a known town, the second part
+    is the city unless only it looks like a venue, and parts with digits are no place at all.
+    A further part that is a country gives the country. Other titles give no place.
     """
     if " @ " in summary:
-        return venue_from_text(summary.rsplit(" @ ", 1)[1])
+        acts, _, place = summary.rpartition(" @ ")
+        return venue_from_text(place), acts
     venue: dict[str, str | None] = dict.fromkeys(VENUE_FIELDS)
-    parts = [p.strip() for p in summary.split(",") if p.strip()]
+    parts = split_parts(summary)
     if len(parts) < 3:
-        return venue
+        return venue, None
+    city, name = parts[1], parts[2]
+    if _is_town(name) and not _is_town(city):
+        city, name = name, city
+    elif not _is_town(city):
+        if re.search(r"\d", city + name):
+            return venue, None
+        if _VENUE_WORD.search(city) and not _VENUE_WORD.search(name):
+            city, name = name, city
     if len(parts) > 3:
         venue["venue_country"] = country_code(parts[3])
-    city, name = parts[1], parts[2]
-    if _VENUE_WORD.search(city) and not _VENUE_WORD.search(name):
-        city, name = name, city
     venue["venue_city"], venue["venue_name"] = city, name
-    return venue
+    return venue, parts[0]
+
+
+def _is_town(text: str) -> bool:
+    """A known town, also with its province in brackets ("La Rinconada (Sevilla)")."""
+    return find_city(re.sub(r"\s*\([^()]*\)\s*$", "", text)) is not None
 
 
 def ticket_url(description: str) -> str | None:

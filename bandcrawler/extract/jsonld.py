@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urljoin
 
@@ -15,6 +15,7 @@ import lxml.html
 from extruct.w3cmicrodata import MicrodataExtractor
 from w3lib.encoding import html_to_unicode
 
+from bandcrawler.domain.identity import normalize_key
 from bandcrawler.extract import Rejected
 from bandcrawler.extract.guard import MAX_DEPTH, check_depth, unique
 from bandcrawler.extract.schema_org import Node, event_item, find_events, index_nodes
@@ -54,7 +55,34 @@ def parse_events(body: bytes | str, url: str) -> Iterator[dict[str, Any] | Rejec
         blocks = _microdata(tree, url)
         events = list(find_events(blocks))
     nodes = index_nodes(blocks)
-    yield from unique(event_item(event, url, nodes) for event in events)
+    yield from one_per_performance(unique(event_item(event, url, nodes) for event in events))
+
+
+def one_per_performance(items: Iterable[dict[str, Any] | Rejected]
+                        ) -> Iterator[dict[str, Any] | Rejected]:
+    """Each performance once: an event a page carries twice under different `@id`s (an SEO
+    plugin's graph beside the events plugin's own list) has the same link, name, start and
+    place; the fuller of the two is kept, where the first stood."""
+    kept: list[dict[str, Any] | Rejected] = []
+    where: dict[tuple[Any, ...], int] = {}
+    for item in items:
+        if isinstance(item, Rejected):
+            kept.append(item)
+            continue
+        key = tuple(normalize_key(str(item.get(k) or "")) for k in _PERFORMANCE_KEYS)
+        if key not in where:
+            where[key] = len(kept)
+            kept.append(item)
+        elif _fullness(item) > _fullness(kept[where[key]]):  # type: ignore[arg-type]
+            kept[where[key]] = item
+    yield from kept
+
+
+_PERFORMANCE_KEYS = ("url", "title", "local_date", "local_time", "venue_name", "venue_city")
+
+
+def _fullness(item: dict[str, Any]) -> int:
+    return sum(1 for value in item.values() if value not in (None, "", [], False))
 
 
 def load_block(text: str) -> Any:

@@ -8,7 +8,8 @@ from typing import Any
 
 from bandcrawler.extract import Rejected, guard
 from bandcrawler.extract.normalize import clean_text, country_code, parse_start, unique_names
-from bandcrawler.extract.places import coordinates
+from bandcrawler.extract.places import coordinates, venue_from_text
+from bandcrawler.geo.gazetteer import find_city
 from bandcrawler.items import COORDINATE_FIELDS, VENUE_FIELDS, parsed_item
 
 EVENT_URL = "https://musicbrainz.org/event/{}"
@@ -23,10 +24,11 @@ Json = dict[str, Any]
 def parse_events(body: bytes | str, url: str) -> Iterator[dict[str, Any] | Rejected]:
     """Yield one item per event of the answer, or a Rejected for what cannot be used.
 
-    An answer that is not MusicBrainz JSON (an HTML error page, a JSON error object) is one
-    whole-page Rejected: the artist's listing is then incomplete.
+    A lookup answer (`/ws/2/event/<mbid>`: one event object) yields its one event. An answer
+    that is not MusicBrainz JSON (an HTML error page, a JSON error object) is one whole-page
+    Rejected: the artist's listing is then incomplete.
     """
-    answer = _load(body)
+    answer = _load(body, lookup=True)
     if answer is None:
         yield Rejected("bad_answer", f"{url}: not a MusicBrainz event list: "
                        f"{_preview(body)!r}", whole_page=True)
@@ -80,11 +82,15 @@ def event_item(event: Any, url: str) -> dict[str, Any] | Rejected:
     )
 
 
-def _load(body: bytes | str) -> Json | None:
+def _load(body: bytes | str, lookup: bool = False) -> Json | None:
+    """The answer as a browse list; with `lookup`, one event object becomes a list of one."""
     try:
         answer = guard.loads(body)
     except (ValueError, UnicodeDecodeError):
         return None
+    if lookup and isinstance(answer, dict) and isinstance(answer.get("id"), str) \
+            and "life-span" in answer:
+        return {"events": [answer]}
     if not isinstance(answer, dict) or not isinstance(answer.get("events"), list):
         return None
     return answer
@@ -114,13 +120,20 @@ def _local_time(local_date: str, time: Any) -> str | None:
 
 
 def _venue(relations: list[Json]) -> dict[str, Any]:
-    """Venue fields from the first "held at" place, else the area of a "held in" relation."""
+    """Venue fields from the first "held at" place, else the area of a "held in" relation.
+
+    The town is the one the place's address names ("Kensington Gore, London SW7 2AP") when
+    it names one, else the place's area: an area may be a borough or district of the town.
+    """
     venue: dict[str, Any] = dict.fromkeys((*VENUE_FIELDS, *COORDINATE_FIELDS))
     place = _first_target(relations, "held at", "place")
     if place is not None:
         venue["venue_name"] = clean_text(place.get("name"))
         venue["venue_address"] = clean_text(place.get("address"))
         venue.update(_area(place.get("area")))
+        town = venue_from_text(venue["venue_address"] or "")["venue_city"]
+        if town and find_city(town):
+            venue["venue_city"] = town
         venue["venue_country"] = venue["venue_country"] or _address_country(
             venue["venue_address"])
         geo = place.get("coordinates")
@@ -136,7 +149,8 @@ def _venue(relations: list[Json]) -> dict[str, Any]:
 def _first_target(relations: list[Json], kind: str, target_type: str) -> Json | None:
     for relation in relations:
         target = relation.get(target_type)
-        if (relation.get("type") == kind and relation.get("target-type") == target_type
+        # Search answers leave "target-type" out; the target's key says what it is.
+        if (relation.get("type") == kind and relation.get("target-type") in (None, target_type)
                 and isinstance(target, dict)):
             return target
     return None

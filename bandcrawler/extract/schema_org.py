@@ -134,8 +134,9 @@ def _venue(location: Any, nodes: Nodes) -> dict[str, Any]:
     if isinstance(place, str):
         venue.update(venue_from_text(clean_text(place) or ""))
     elif isinstance(place, dict):
+        address = _address(_deref(_first(place.get("address")), nodes))
+        venue.update({k: v for k, v in address.items() if k != "venue_name"})
         venue["venue_name"] = _text(place.get("name"))
-        venue.update(_address(_deref(_first(place.get("address")), nodes)))
         geo = _deref(_first(place.get("geo")), nodes) or place
         if isinstance(geo, dict):
             venue.update(coordinates(geo.get("latitude"), geo.get("longitude")))
@@ -147,8 +148,10 @@ def _is_virtual(place: Any) -> bool:
 
 
 def _address(address: Any) -> dict[str, str | None]:
-    if isinstance(address, str):
-        return {"venue_address": clean_text(address)}
+    if isinstance(address, str):  # "London, UK", "Kensington Gore, London SW7 2AP"
+        text = clean_text(address)
+        read = venue_from_text(text or "")
+        return {**read, "venue_name": None, "venue_address": text}
     if not isinstance(address, dict):
         return {}
     country = _first(address.get("addressCountry"))

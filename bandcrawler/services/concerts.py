@@ -17,7 +17,13 @@ from bandcrawler.domain.concert import (
     decide_listing,
 )
 from bandcrawler.domain.events import DomainEvent
-from bandcrawler.domain.identity import concert_id_for, concert_stream, natural_key, source_key
+from bandcrawler.domain.identity import (
+    concert_id_for,
+    concert_stream,
+    natural_key,
+    source_key,
+    town_natural_key,
+)
 from bandcrawler.services.streams import (
     ConcertCache,
     Decided,
@@ -57,10 +63,14 @@ class Locator(Protocol):
 
 
 def listing_keys(listing: Listing) -> list[str]:
-    """Identity keys, strongest first: the source's own id, then the natural key."""
+    """Identity keys, strongest first: the source's own id, the canonical-town key, then the
+    natural key as written (last: a new concert's id is its hash, as before the town key)."""
     keys = []
     if listing.source_id:
         keys.append(source_key(listing.source, listing.source_id))
+    if listing.place_key:
+        keys.append(town_natural_key(listing.band_id, listing.details["local_date"],
+                                     listing.place_key))
     keys.append(natural_key(listing.band_id, listing.details["local_date"], listing.place))
     return keys
 

@@ -66,7 +66,8 @@ def rebuild(projection: Projection, store: EventStore) -> int:
 
 
 def follow(projections: Sequence[Projection], store: EventStore, *,
-           stop: threading.Event, poll_seconds: float = 1.0, once: bool = False) -> None:
+           stop: threading.Event, poll_seconds: float = 1.0, once: bool = False,
+           after_round: Callable[[], object] | None = None) -> None:
     """Catch every projection up with the log, poll for new events, again, until `stop` is
     set (a signal handler sets it; the batch being applied is finished first).
 
@@ -74,7 +75,7 @@ def follow(projections: Sequence[Projection], store: EventStore, *,
     checkpoint and skip what was applied meanwhile; documents carry their version, so two
     followers sending the same ones cost double the bulk traffic and corrupt nothing. A
     projection that fails (Elasticsearch down) is logged and retried at the next poll; the
-    others go on.
+    others go on. `after_round` runs after each round (sending the alerts that are due).
     """
     reached: dict[str, int] = {}
     while not stop.is_set():
@@ -90,6 +91,11 @@ def follow(projections: Sequence[Projection], store: EventStore, *,
                 reached[projection.name] = position
                 logger.info("Projection %s at position %d, %d event(s) behind the head",
                             projection.name, position, max(head - position, 0))
+        if after_round is not None:
+            try:
+                after_round()
+            except Exception as exc:  # noqa: BLE001 - retried after the next round
+                logger.warning("After catching up: %s", exc)
         if once:
             return
         stop.wait(poll_seconds)

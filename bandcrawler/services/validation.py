@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from bandcrawler.domain.events import STATUSES
+from bandcrawler.extract.canonical import settle_place
 from bandcrawler.extract.places import coordinates
 from bandcrawler.items import VENUE_FIELDS as ITEM_VENUE_FIELDS
 
@@ -44,7 +45,7 @@ def clean_item(item: dict[str, Any]) -> dict[str, Any]:
         performers = [performers]
     lineup = list(dict.fromkeys(filter(None, map(_text, performers))))
     country = (_text(item.get("venue_country")) or "").upper()
-    return {
+    return settle_place({
         "band_id": _text(item["band_id"]), "band": band, "source": _text(item["source"]),
         "source_id": _text(item.get("source_id")), "source_url": _text(item.get("source_url")),
         "status": status, "title": _text(item.get("title")), "local_date": local_date,
@@ -57,7 +58,7 @@ def clean_item(item: dict[str, Any]) -> dict[str, Any]:
         "online": bool(item.get("online")),
         "lineup": lineup or [band],
         "url": _text(item.get("url")), "ticket_url": _text(item.get("ticket_url")),
-    }
+    })
 
 
 def _text(value: Any) -> str | None:

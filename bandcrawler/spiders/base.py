@@ -13,6 +13,7 @@ from twisted.python.failure import Failure
 from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.config import Config
 from bandcrawler.extract import Rejected
+from bandcrawler.extract.lineups import with_band
 from bandcrawler.services.bands import BandView, list_bands
 
 SECRET_PARAMETERS = ("app_id", "api_key", "apikey", "key", "token")
@@ -93,4 +94,7 @@ class BandSourceSpider(scrapy.Spider):
                 if result.whole_page:
                     self.incomplete_bands.add(band.band_id)
                 continue
+            if result.get("source") == "ical" and result.get("lineup"):
+                # Read off a title: the band's own name, if split, is put back together.
+                result = {**result, "lineup": with_band(result["lineup"], band.name)}
             yield {**result, "band_id": band.band_id, "band": band.name}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bandcrawler.config import recurrence_horizon
 from bandcrawler.extract.ical import parse_events
 from bandcrawler.spiders.base import BandSourceSpider
 
@@ -17,4 +18,6 @@ class IcalSpider(BandSourceSpider):
 
     def parse_feed(self, response, band):
         self.crawler.stats.inc_value("bandcrawler/feeds")
-        yield from self.emit(parse_events(response.body, response.url), band, response.url)
+        horizon = recurrence_horizon(self.settings)
+        yield from self.emit(parse_events(response.body, response.url, horizon_months=horizon),
+                             band, response.url)

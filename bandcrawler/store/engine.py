@@ -38,7 +38,7 @@ MIGRATIONS = "bandcrawler.store.migrations"
 BASELINE_REVISION = "0001"
 # The latest migration's revision (a unit test checks it against the migrations): a database
 # at it needs no upgrade, which is found out without importing Alembic (0.2 s of a crawl).
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 # Serializes concurrent schema upgrades on PostgreSQL (any constant; "bandcrawler" in ASCII).
 _MIGRATION_LOCK_KEY = 0x62616E64
 

@@ -1,4 +1,5 @@
-"""SQLAlchemy tables: the event store, projection checkpoints, the write model, saga, caches."""
+"""SQLAlchemy tables: the event store, projection checkpoints, the write model, saga, caches,
+deliveries."""
 
 from __future__ import annotations
 
@@ -128,4 +129,23 @@ geocode_cache = Table(
     Column("timezone", String(64)),
     Column("country", String(2)),
     Column("created_at", String(40), nullable=False),
+)
+
+# The notification follower's outbox: written with its checkpoint, sent afterwards, marked
+# sent once the channel took it. `message_id` is the same for every channel of one message.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("delivery_id", String(200), primary_key=True),
+    Column("message_id", String(120), nullable=False),
+    Column("watch_id", String(64), nullable=False, index=True),
+    Column("channel", String(20), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(10), nullable=False, index=True),  # pending or sent
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("next_attempt_at", String(40), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("sent_at", String(40)),
 )

@@ -28,6 +28,9 @@ SAMPLES: dict[str, ev.DomainEvent] = {
     "ConcertReinstated": ev.ConcertReinstated("c", "jsonld", AT),
     "ConcertGeocoded": ev.ConcertGeocoded("c", 48.85, 2.35, "city", "Europe/Paris", AT),
     "ConcertGeocodingFailed": ev.ConcertGeocodingFailed("c", "not_found", AT),
+    "WatchCreated": ev.WatchCreated("paris", "Paris", {"lat": 48.85, "lon": 2.35,
+                                                       "radius_km": 50.0}, "tok", False, AT),
+    "WatchRemoved": ev.WatchRemoved("paris", AT),
 }
 
 

@@ -219,12 +219,13 @@ def test_sloppy_wordpress_json_is_recovered():
     assert items[1]["venue_country"] == "GB"  # "England"
 
 
-def test_a_plain_string_address_is_the_venue_address_as_it_is():
+def test_a_plain_string_address_is_the_venue_address_as_it_is_and_names_the_town():
     [item] = events("squarespace_event.html")
     assert item["venue_name"] == "Union Pool"
     assert item["venue_address"] == "Union Pool, 484 Union Ave, Brooklyn, NY, 11211, United States"
-    assert item["venue_city"] is None
-    assert item["venue_country"] is None
+    # Issue 12: a text address is read by the gazetteer-backed place reader.
+    assert item["venue_city"] == "Brooklyn"
+    assert item["venue_country"] == "US"
 
 
 def test_squarespace_offset_without_colon_is_normalized():

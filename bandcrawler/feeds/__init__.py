@@ -1,0 +1,1 @@
+"""Feeds people subscribe to: iCalendar calendars and Atom change feeds."""

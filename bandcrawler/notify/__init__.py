@@ -1,0 +1,1 @@
+"""Telling people: watches matched against changes, messages, channels, delivery tracking."""
