@@ -47,8 +47,12 @@ EXTENSIONS = {
     # The per-crawl runtime the pipelines share: built first, found with CrawlContext.of.
     "bandcrawler.pipelines.context.CrawlContext": 0,
     "bandcrawler.extensions.unlisting.UnlistingExtension": 500,
+    "bandcrawler.extensions.failure_lines.FailureLinesExtension": 510,
     "bandcrawler.extensions.notify.NotifyExtension": 900,
 }
+# A page that could not be read is told once, by the spider, with its band (see
+# BandSourceSpider._band_failed); Scrapy's own "Gave up retrying" stays in the debug log.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 
 # Downloads wait while the item pipelines hold this many items (0: no limit); the longest
 # Retry-After, in seconds, that a 429/503 answer is waited out for.
@@ -104,3 +108,11 @@ BANDCRAWLER_NOTIFY_RETRY_SECONDS = _env("BANDCRAWLER_NOTIFY_RETRY_SECONDS", "60"
 BANDCRAWLER_NOTIFY_AT_CRAWL_END = _env("BANDCRAWLER_NOTIFY_AT_CRAWL_END", "true")
 # How many months ahead a repeating iCalendar event (RRULE) gives its occurrences.
 BANDCRAWLER_RECURRENCE_HORIZON_MONTHS = _env("BANDCRAWLER_RECURRENCE_HORIZON_MONTHS", "18")
+
+# The web page's map tiles (`bandcrawler serve`): an XYZ template and its attribution.
+BANDCRAWLER_TILE_URL = _env("BANDCRAWLER_TILE_URL",
+                            "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+BANDCRAWLER_TILE_ATTRIBUTION = _env("BANDCRAWLER_TILE_ATTRIBUTION",
+                                    "© OpenStreetMap contributors")
+BANDCRAWLER_TILE_ATTRIBUTION_URL = _env("BANDCRAWLER_TILE_ATTRIBUTION_URL",
+                                        "https://www.openstreetmap.org/copyright")

@@ -13,7 +13,7 @@ from bandcrawler.cli.output import (
     format_saga,
     print_json,
 )
-from bandcrawler.config import Config, project_settings
+from bandcrawler.config import Config, command_settings, project_settings
 
 
 class UserError(Exception):
@@ -24,15 +24,17 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bandcrawler.demo.run import run_demo
 
-        return run_demo(args.dir, dict(args.settings))
+        return run_demo(args.dir, dict(args.settings),
+                        serve_at=(args.host, args.port) if args.serve else None)
     if args.command == "parse":
         return parse(project_settings(dict(args.settings)), args)
-    app = Bandcrawler(Config.from_settings(project_settings(dict(args.settings))))
+    app = Bandcrawler(Config.from_settings(command_settings(dict(args.settings))))
     try:
         from bandcrawler.cli import alerts
 
         handler = {"band": band, "search": search, "saga": saga, "reindex": reindex,
-                   "follow": follow, "schedule": schedule, "duplicates": duplicates,
+                   "follow": follow, "schedule": schedule, "serve": serve,
+                   "duplicates": duplicates,
                    **alerts.HANDLERS}
         return handler[args.command](app, args)
     finally:
@@ -79,7 +81,8 @@ def search(app: Bandcrawler, args: argparse.Namespace) -> int:
         lat, lon = place.latitude, place.longitude
     filters = SearchFilters(lat=lat, lon=lon, radius_km=args.radius, date_from=args.date_from,
                             date_to=args.date_to, band=args.band, country=args.country,
-                            status=args.status, text=args.text, limit=args.limit)
+                            status=args.status, text=args.text, limit=args.limit,
+                            listed=args.listed)
     try:
         hits = run_search(app.elasticsearch, app.config.index_alias, filters)
     except Exception as exc:  # noqa: BLE001 - transport errors become one line
@@ -88,7 +91,8 @@ def search(app: Bandcrawler, args: argparse.Namespace) -> int:
         raise UserError(f"search failed at {redact_url(app.config.elasticsearch_url)}: "
                         f"{type(exc).__name__}: {exc}"[:400]) from None
     if args.json:
-        print_json([{**h.source, "distance_km": h.distance_km} for h in hits])
+        print_json([{**h.source, "listed": h.source.get("listed", True),
+                     "distance_km": h.distance_km} for h in hits])
         return 0
     print(format_hits(hits))
     return 0
@@ -102,6 +106,12 @@ def saga(app: Bandcrawler, args: argparse.Namespace) -> int:
         print(f"Resumed {outcome['attempted']} concert(s): {outcome['indexed']} indexed, "
               f"{outcome['index_failed']} failed to index; "
               f"{outcome['still_pending']} still pending.")
+        if outcome["still_pending"] and outcome["next_due"]:
+            print(f"Next retry due at {outcome['next_due']}.")
+        if outcome["tried_still_pending"]:
+            # cron and scripts see the failure, not only the words.
+            raise UserError(f"{outcome['tried_still_pending']} of the concert(s) tried still "
+                            f"pending: {outcome['reason'] or 'not yet run'}")
         return 0
     summary = app.saga.summary()
     if args.json:
@@ -178,6 +188,15 @@ def schedule(app: Bandcrawler, args: argparse.Namespace) -> int:
         print(f"Skipped {crawl.label}: already pending or running")
     print(f"{len(outcome.scheduled)} job(s) scheduled, {len(outcome.skipped)} skipped "
           f"on {client.url} (project {args.project}).")
+    return 0
+
+
+def serve(app: Bandcrawler, args: argparse.Namespace) -> int:
+    from bandcrawler.web.serve import serve_forever
+    from bandcrawler.web.settings import WebSettings
+
+    web = WebSettings.from_settings(project_settings(dict(args.settings)))
+    serve_forever(app, web, args.host, args.port)
     return 0
 
 

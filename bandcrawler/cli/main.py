@@ -6,22 +6,29 @@ import os
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from bandcrawler.cli import handlers
-from bandcrawler.cli.parser import build_parser, check_search
-from bandcrawler.config import ConfigError
+from bandcrawler.cli.parser import build_parser, check_search, normalize_argv
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(normalize_argv(sys.argv[1:] if argv is None else argv))
     if args.command == "search" and (args.lat is None) != (args.lon is None):
         parser.error("--lat and --lon go together")
     if args.command == "search" and args.near and args.lat is not None:
         parser.error("use --near or --lat/--lon, not both")
     if args.command == "search":
         check_search(parser, args)
+    return _run(args)
+
+
+def _run(args) -> int:
+    # Imported only once the arguments are good: `--help` and a bad argument need neither
+    # SQLAlchemy nor Elasticsearch nor Scrapy (benchmarks/cli_startup.py measures it).
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bandcrawler.cli import handlers
+    from bandcrawler.config import ConfigError
+
     try:
         return handlers.run(args)
     except (handlers.UserError, ConfigError) as exc:
@@ -38,4 +45,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `bandcrawler search --json | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-

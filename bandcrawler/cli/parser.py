@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from datetime import date
 from urllib.parse import urlsplit
+
+# Options whose value may start with "-" ("--radius -5km"): argparse would take the value for
+# an option and say "expected one argument"; glued to its option, the value reaches its check.
+_VALUE_MAY_START_WITH_DASH = ("--radius",)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,6 +35,15 @@ def _radius(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _country(text: str) -> str:
+    from bandcrawler.extract.countries import country_code
+
+    code = country_code(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(f"not a country name or ISO code: {text!r}")
+    return code
+
+
 def _http_url(text: str) -> str:
     parts = urlsplit(text.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -47,6 +61,12 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"not a TCP port (1..65535): {text!r}")
+    return int(text)
+
+
 def _setting(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name:
@@ -55,14 +75,20 @@ def _setting(text: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="bandcrawler", description="Find where bands play.")
+    parser = _Parser(prog="bandcrawler", description="Find where bands play.",
+                     epilog="The crawls are `scrapy crawl SPIDER` (scrapy list: the spiders), "
+                            "run from the repository root.")
     parser.add_argument("-s", "--set", dest="settings", action="append", type=_setting,
                         default=[], metavar="NAME=VALUE", help="override a Scrapy setting")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                     title="commands", metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="crawl the bundled demo sites end to end")
     demo.add_argument("--dir", default="bandcrawler-demo",
                       help="where the demo keeps its database and Elasticsearch data")
+    demo.add_argument("--serve", action="store_true",
+                      help="then keep the web page over the demo data up (see serve)")
+    _serve_options(demo)
 
     band = commands.add_parser("band", help="register and list bands")
     band_commands = band.add_subparsers(dest="band_command", required=True,
@@ -90,11 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
                         metavar="YYYY-MM-DD", help="default: today")
     search.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
     search.add_argument("--band")
-    search.add_argument("--country", help="ISO 3166-1 alpha-2 code")
+    search.add_argument("--country", type=_country,
+                        help="a country name or ISO code: France, FR, FRA")
     search.add_argument("--status", choices=("scheduled", "cancelled", "postponed",
                                              "rescheduled", "moved_online"))
     search.add_argument("--text", help="full-text over band, title, venue, city, lineup")
     search.add_argument("--limit", type=int, default=20)
+    listed = search.add_mutually_exclusive_group()
+    listed.add_argument("--listed", dest="listed", action="store_const", const=True,
+                        default=True, help="only concerts a source still lists (default)")
+    listed.add_argument("--unlisted", dest="listed", action="store_const", const=False,
+                        help="only concerts every source stopped listing")
+    listed.add_argument("--all", dest="listed", action="store_const", const=None,
+                        help="listed and unlisted concerts")
     search.add_argument("--json", action="store_true")
 
     saga = commands.add_parser("saga", help="see and finish pending pipeline steps")
@@ -105,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     resume = saga_commands.add_parser("resume", help="run the pending steps again")
     resume.add_argument("--due", action="store_true",
                         help="only those whose retry time has come (for cron)")
+
+    _serve_options(commands.add_parser(
+        "serve", help="the web page: a map and list of concerts, concert pages, a JSON API"))
 
     parse = commands.add_parser(
         "parse", help="show the concerts a source's parser finds in one page, feed or answer")
@@ -142,6 +179,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def normalize_argv(argv: Sequence[str]) -> list[str]:
+    """`--radius -5km` as `--radius=-5km`, so a negative value is refused for what it is."""
+    out: list[str] = []
+    for arg in argv:
+        if (out and out[-1] in _VALUE_MAY_START_WITH_DASH and arg.startswith("-")
+                and not arg.startswith("--")):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
+def _serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    parser.add_argument("--port", type=_port, default=8080, help="default: 8080")
+
+
 def _days(text: str) -> int:
     number = text.strip().lower().removesuffix("d")
     if not number.isdigit():
@@ -173,7 +227,8 @@ def add_alert_commands(commands) -> None:
     add.add_argument("--lon", type=float)
     add.add_argument("--radius", type=_radius, default=50.0, metavar="DISTANCE",
                      help="e.g. 50km, 30mi (default 50km)")
-    add.add_argument("--country", help="ISO 3166-1 alpha-2 code")
+    add.add_argument("--country", type=_country,
+                     help="a country name or ISO code: France, FR, FRA")
     add.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD")
     add.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
     add.add_argument("--within", type=_days, metavar="DAYS", help="e.g. 90d, from today")

@@ -22,7 +22,8 @@ DEMO_QUERIES = (
 )
 
 
-def run_demo(directory: str, overrides: dict[str, Any]) -> int:
+def run_demo(directory: str, overrides: dict[str, Any],
+             serve_at: tuple[str, int] | None = None) -> int:
     work = Path(directory).absolute()
     _fresh(work)
     settings = project_settings({
@@ -57,9 +58,16 @@ def run_demo(directory: str, overrides: dict[str, Any]) -> int:
 
             _crawl(settings, between)
             _report_alerts(app, inbox, work)
+            if serve_at:  # the demo site stays up too: the concerts link to it
+                from bandcrawler.web.serve import serve_forever
+                from bandcrawler.web.settings import WebSettings
+
+                _explain(settings, es_server, work)
+                serve_forever(app, WebSettings.from_settings(settings), *serve_at)
         finally:
             app.close()
-    _explain(settings, es_server, work)
+    if not serve_at:
+        _explain(settings, es_server, work)
     return 0
 
 
@@ -155,7 +163,8 @@ def _report(app: Bandcrawler, stats: dict[str, Any]) -> None:
     print(f"  domain events         {app.store.last_position()} in the store "
           f"({stats.get('bandcrawler/events/appended', 0)} appended by this crawl)")
     print(f"  geocoded              {stats.get('bandcrawler/geocode/ok', 0)} ok, "
-          f"{stats.get('bandcrawler/geocode/failed', 0)} failed")
+          f"{stats.get('bandcrawler/geocode/failed', 0)} failed, "
+          f"{stats.get('bandcrawler/geocode/no_place', 0)} with no place")
     print(f"  indexed               {stats.get('bandcrawler/index/indexed', 0)} ok, "
           f"{stats.get('bandcrawler/index/failed', 0)} failed")
     print(f"  saga                  {saga['complete']} complete, "
@@ -205,6 +214,8 @@ Query it yourself:
   bandcrawler saga status
   bandcrawler watch list
   bandcrawler changes --watch 'Near Paris'
-  bandcrawler calendar 'Near Paris' > near-paris.ics""")
+  bandcrawler calendar 'Near Paris' > near-paris.ics
+See it on a map: bandcrawler serve, then open http://127.0.0.1:8080/
+  (or run `bandcrawler demo --serve`, which keeps the page up at the end of the demo)""")
     if es_server is not None:
         print(f"Stop the local Elasticsearch server with:\n  {es_server.stop_command}")

@@ -243,10 +243,18 @@ class Concert:
             self._timing = (instant, local)
         return self._timing
 
+    def has_place(self) -> bool:
+        """Whether the sources said where it is: a city or an address. A venue's name alone
+        ("Secret Warehouse Location", a country at most) is no place to locate."""
+        venue = self.venue
+        return bool(venue.get("city") or venue.get("address"))
+
     def needs_geocoding(self) -> bool:
         """True while the concert has a place to locate and no location (or zone) for it."""
         if self.location is None:
-            return bool(self.details.get("source_location") or self.venue.get("city"))
+            # A city, but also an address without one: a place the geocoder cannot locate
+            # stays pending with the reason, never "done".
+            return bool(self.details.get("source_location") or self.has_place())
         return self.timezone is None and self.geocoding_error is None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,7 +93,9 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
 
 
 def reason_of(error: str | None) -> str:
-    return error.split("\n", 1)[0][:200] if error else "not yet run"
+    # Its first line, shortened at a word boundary: people read it in `saga status`.
+    return textwrap.shorten(error.split("\n", 1)[0], 200, placeholder=" …") if error \
+        else "not yet run"
 
 
 def retry_at(attempts: int) -> str:

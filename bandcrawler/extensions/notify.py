@@ -7,6 +7,7 @@ import logging
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from bandcrawler.bootstrap import Bandcrawler
@@ -33,8 +34,10 @@ class NotifyExtension:
         crawler.signals.connect(extension._stopped, signal=signals.engine_stopped)
         return extension
 
-    def _stopped(self):
-        return deferToThread(self._notify)
+    async def _stopped(self) -> None:
+        # A coroutine: Scrapy deprecates signal handlers that return a Deferred (its warning
+        # would end every crawl).
+        await maybe_deferred_to_future(deferToThread(self._notify))
 
     def _notify(self) -> None:
         from bandcrawler.services.notifications import notify

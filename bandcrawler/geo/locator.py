@@ -65,7 +65,10 @@ class VenueLocator:
         """Locate a venue: the fullest query first, then its city."""
         queries = self._venue_queries(city, region, country, address, venue_name)
         if not queries:
-            raise GeocodingError("not_found", "nothing to locate: no city, address or venue")
+            place = _clean(address) or _clean(venue_name)
+            raise GeocodingError("not_found", f"no city in {place!r} (this geocoder locates "
+                                 "cities)" if place else "nothing to locate: no city, address "
+                                 "or venue")
         return self._first_found(queries)
 
     def locate_place(self, text: str) -> GeoResult:

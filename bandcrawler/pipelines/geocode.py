@@ -35,6 +35,8 @@ class GeocodePipeline(ContextPipeline):
             step_errors(item)["geocode"] = located.error
             self.context.count("bandcrawler/geocode/failed")
             logger.warning("Could not locate concert %s: %s", item["concert_id"], located.error)
+        elif located.concert.location is None:  # nothing to locate: not a success either
+            self.context.count("bandcrawler/geocode/no_place")
         else:
             self.context.count("bandcrawler/geocode/ok")
         return item

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from elasticsearch import ApiError, Elasticsearch, SerializationError, Transport
 from elasticsearch.helpers import streaming_bulk
 
 from bandcrawler.faults import kill_point
+from bandcrawler.search.client import transport_problem
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +163,8 @@ class BulkIndexer:
         except SerializationError as exc:
             result.failed.update(dict.fromkeys(set(todo) - answered, _short(f"invalid: {exc!r}")))
         except TransportError as exc:  # ConnectionError, ConnectionTimeout, TLS errors
-            retry.update(dict.fromkeys(set(todo) - answered, _short(f"unavailable: {exc!r}")))
+            reason = _short(f"unavailable: {transport_problem(exc)}")
+            retry.update(dict.fromkeys(set(todo) - answered, reason))
         return retry
 
     def _actions(self, todo: dict[str, tuple[int, dict[str, Any]]]) -> Iterator[dict[str, Any]]:
@@ -187,4 +190,5 @@ def _reason(info: dict[str, Any]) -> str:
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+    # At a word boundary: a reason is read by people (`saga status`), not cut mid-word.
+    return textwrap.shorten(text, MAX_REASON, placeholder=" …")

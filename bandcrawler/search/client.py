@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 from elasticsearch import Elasticsearch
@@ -65,3 +66,20 @@ def redact_url(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\]\s*([^)\]'\"]+)")
+
+
+def transport_problem(exc: Exception) -> str:
+    """One readable line for a failed connection: "ConnectionError: connection refused",
+    not the nested urllib3 text (which repeats the host and a Python object's address)."""
+    text = " ".join(str(getattr(exc, "message", None) or exc).split())
+    errno = _ERRNO.search(text)
+    if errno:
+        detail = errno.group(1).strip().rstrip(".").lower()
+    elif "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():
+        detail = "timed out"
+    else:
+        detail = re.sub(r"<[^>]*object at 0x[0-9a-f]+>:?\s*", "", text)
+    return f"{type(exc).__name__}: {detail}"

@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from bandcrawler.domain.concert import Concert
 from bandcrawler.domain.view import concert_document
 from bandcrawler.search.bulk import BulkIndexer, FlushResult
+from bandcrawler.search.client import transport_problem
 from bandcrawler.search.index import ConcertIndex
 from bandcrawler.store.checkpoints import (
     forget_checkpoints,
@@ -119,7 +120,8 @@ class ReadModelProjector:
             return FlushResult()
         result = writer.discard(unavailable) if unavailable else writer.flush()
         if result.failed:
-            logger.warning("Elasticsearch did not take %d document(s): %s", len(result.failed),
+            logger.warning("Elasticsearch did not take %d document(s): %s; they stay pending "
+                           "(bandcrawler saga resume)", len(result.failed),
                            next(iter(result.failed.values())))
         return result
 
@@ -131,8 +133,7 @@ class ReadModelProjector:
             try:
                 self._resolved = (self.index.ensure(), now)
             except Exception as exc:  # noqa: BLE001 - any transport failure: retry later
-                raise ReadModelUnavailable(
-                    f"unavailable: {type(exc).__name__}: {exc}"[:300]) from None
+                raise ReadModelUnavailable(f"unavailable: {transport_problem(exc)}") from None
         return self._resolved[0]
 
     # -- rebuild ---------------------------------------------------------------------

@@ -40,11 +40,19 @@ def resume_pending(app, *, due_only: bool = False,
     versions = app.saga.versions(ids)
     indexed = sum(1 for version, indexed_version in versions.values()
                   if indexed_version >= version)
+    pending = app.saga.pending()
+    tried = set(ids)
     return {
         "attempted": len(ids),
         "indexed": indexed,
         "index_failed": len(ids) - indexed,
-        "still_pending": len(app.saga.pending()),
+        "still_pending": len(pending),
+        # Of those tried: what is still pending, and why (the first reason).
+        "tried_still_pending": sum(1 for s in pending if s.concert_id in tried),
+        "reason": next((s.last_error for s in pending if s.concert_id in tried
+                        and s.last_error), None),
+        # When the earliest retry falls due (`--due` only takes those whose time has come).
+        "next_due": min((s.next_retry_at for s in pending if s.next_retry_at), default=None),
     }
 
 

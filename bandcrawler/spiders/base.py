@@ -3,11 +3,13 @@ and counting rejected input."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from bandcrawler.bootstrap import Bandcrawler
@@ -44,6 +46,16 @@ class BandSourceSpider(scrapy.Spider):
     }
 
     def __init__(self, *args: Any, band: str | None = None, **kwargs: Any):
+        # Scrapy sets every `-a NAME=VALUE` as an attribute: one named like a method or a
+        # setting of the spider ("-a bands=X" for "band") would break it far from the typo.
+        shadowing = sorted(name for name in kwargs if hasattr(type(self), name))
+        if shadowing:
+            # One line and exit code 2, as for a bad command-line argument: an exception here
+            # would reach the user as an asyncio traceback.
+            logging.getLogger(self.name).error(
+                "Spider argument %r is not one %s takes (it names the spider's own attribute);"
+                " the one it takes is -a band=NAME", shadowing[0], self.name)
+            raise SystemExit(2)
         super().__init__(*args, **kwargs)
         self.band_name = band
         self.crawled_bands: set[str] = set()
@@ -82,7 +94,7 @@ class BandSourceSpider(scrapy.Spider):
         self.incomplete_bands.add(band.band_id)
         self.crawler.stats.inc_value(f"bandcrawler/source_errors/{self.source_kind}")
         self.logger.warning("Could not read %s for %s: %s", redact(request.url), band.name,
-                            failure.getErrorMessage())
+                            _failure_reason(failure))
 
     def emit(self, results: Iterable[dict | Rejected], band: BandView, url: str):
         """Items for the pipelines; rejected input is logged and counted, never raised."""
@@ -98,3 +110,10 @@ class BandSourceSpider(scrapy.Spider):
                 # Read off a title: the band's own name, if split, is put back together.
                 result = {**result, "lineup": with_band(result["lineup"], band.name)}
             yield {**result, "band_id": band.band_id, "band": band.name}
+
+
+def _failure_reason(failure: Failure) -> str:
+    """What went wrong, as a person would say it: "HTTP 404", "Connection refused", …"""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return failure.getErrorMessage()

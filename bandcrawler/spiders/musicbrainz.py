@@ -44,7 +44,7 @@ class MusicBrainzSpider(BandSourceSpider):
         **BandSourceSpider.custom_settings,
         "DOWNLOAD_DELAY": 1.0,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        "DOWNLOAD_DELAY_JITTER": 0,  # no random variation
         "AUTOTHROTTLE_ENABLED": False,
     }
 

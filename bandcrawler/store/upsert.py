@@ -9,7 +9,7 @@ from operator import itemgetter
 from typing import Any, Literal
 
 from sqlalchemy import JSON, Connection, Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.dml import Insert
 
 from bandcrawler.store.engine import json_dumps
@@ -73,7 +73,14 @@ def _json_encoded(values: tuple, at: tuple[int, ...]) -> tuple:
 
 def _statement(dialect: str, table: Table, columns: tuple[str, ...], on_conflict: OnConflict,
                keys: tuple[str, ...]) -> Insert:
-    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    statement: Any
+    if dialect == "postgresql":
+        # Imported when used: a SQLite process (every `bandcrawler` command) need not load it.
+        from sqlalchemy.dialects import postgresql
+
+        statement = postgresql.insert(table)
+    else:
+        statement = sqlite.insert(table)
     if on_conflict == "ignore":
         return statement.on_conflict_do_nothing()
     if on_conflict == "update":

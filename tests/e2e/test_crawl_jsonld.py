@@ -105,6 +105,13 @@ def test_search_filters_by_band_country_status_and_text(crawled):
         "Le Bataclan"]
 
 
+def test_a_country_may_be_asked_for_by_name_as_the_site_wrote_it(crawled):
+    deployment, _, _ = crawled
+    by_code = search(deployment, "--country", "DE")
+    assert by_code and search(deployment, "--country", "Germany") == by_code
+    assert search(deployment, "--country", "deutschland") == by_code
+
+
 def test_a_time_given_in_utc_is_shown_at_the_venue(crawled):
     deployment, _, _ = crawled
     webster = search(deployment, "--text", "Webster Hall")[0]

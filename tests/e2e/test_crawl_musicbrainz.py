@@ -122,6 +122,12 @@ def test_the_api_is_asked_at_most_once_a_second(crawled):
     assert min(b - a for a, b in pairwise(times)) >= 0.95
 
 
+def test_the_crawl_uses_no_deprecated_setting(crawled):
+    _, _, crawl = crawled
+    assert "ScrapyDeprecationWarning" not in crawl.stderr
+    assert "RANDOMIZE_DOWNLOAD_DELAY" not in crawl.stderr
+
+
 def test_the_user_agent_names_the_application_and_the_contact(crawled):
     _, api, _ = crawled
     for _, _, _, user_agent in api.requests:

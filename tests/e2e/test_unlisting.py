@@ -61,7 +61,7 @@ def band_site(tmp_path, es_url):
 
 
 def listed(deployment: Deployment) -> dict[str, bool]:
-    hits = deployment.bandcrawler_json("search", "--limit", "100")
+    hits = deployment.bandcrawler_json("search", "--all", "--limit", "100")
     return {h["venue"]["name"]: h["listed"] for h in hits}
 
 
@@ -74,7 +74,7 @@ def test_a_clean_crawl_unlists_what_the_source_no_longer_lists(band_site):
 
     assert "'bandcrawler/concerts/unlisted': 1" in crawl.stderr
     assert listed(deployment) == {"Hall A": True, "Hall B": False, "Hall C": True}
-    hall_b = deployment.bandcrawler_json("search", "--text", "Hall B")[0]
+    hall_b = deployment.bandcrawler_json("search", "--all", "--text", "Hall B")[0]
     assert hall_b["status"] == "scheduled"  # unlisted is not cancelled
     assert deployment.bandcrawler_json("saga", "status")["complete"] == 3
 
@@ -99,3 +99,23 @@ def test_a_concert_listed_again_is_listed_again(band_site):
     deployment.crawl("jsonld")
 
     assert listed(deployment) == {"Hall A": True, "Hall B": True, "Hall C": True}
+
+
+def test_search_hides_unlisted_concerts_unless_asked_and_marks_them(band_site):
+    site, deployment = band_site
+    site.pages["/tour"] = page(["A"], "/tour-2")
+    deployment.crawl("jsonld")
+
+    def venues(*args: str) -> list[str]:
+        return sorted(h["venue"]["name"] for h in deployment.bandcrawler_json("search", *args))
+
+    assert venues() == venues("--listed") == ["Hall A", "Hall C"]
+    assert venues("--unlisted") == ["Hall B"]
+    assert venues("--all") == ["Hall A", "Hall B", "Hall C"]
+    assert [h["listed"] for h in deployment.bandcrawler_json("search", "--unlisted")] == [False]
+    table = deployment.bandcrawler("search", "--all").stdout.splitlines()
+    rows = {name: row for row in table for name in ("Hall A", "Hall B") if name in row}
+    assert rows["Hall B"].endswith("scheduled (unlisted)")
+    assert rows["Hall A"].endswith("scheduled")
+    both = deployment.bandcrawler("search", "--listed", "--unlisted", check=False)
+    assert both.returncode == 2 and "not allowed with" in both.stderr

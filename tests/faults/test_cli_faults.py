@@ -57,6 +57,18 @@ def test_a_usage_error_is_one_line_and_exit_code_2(args, capsys):
     _one_line(captured)
 
 
+@pytest.mark.parametrize(("args", "says"), [
+    (("search", "--radius", "-5km"), "argument --radius: invalid radius '-5km': must be greater"),
+    (("search", "--radius=-5km"), "argument --radius: invalid radius '-5km': must be greater"),
+    (("search", "--radius", "0mi"), "invalid radius '0mi': must be greater than zero"),
+    (("search", "--country", "Narnia"), "argument --country: not a country name or ISO code"),
+])
+def test_a_bad_value_is_named_with_what_is_wrong_with_it(args, says, capsys):
+    with pytest.raises(SystemExit):
+        main(list(args))
+    assert says in _one_line(capsys.readouterr())
+
+
 def test_a_usage_error_from_the_real_command_is_one_line(deployment):
     done = deployment.bandcrawler("search", "--lat", "1000", "--lon", "2", check=False)
     assert done.returncode == 2

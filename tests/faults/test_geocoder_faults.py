@@ -183,7 +183,8 @@ def test_a_place_the_geocoder_does_not_know_waits_out_its_ttl_then_resume_comple
             # Within the TTL, resume asks the cache, not the geocoder, even once it knows.
             geocoder.unknown.clear()
             asked = geocoder.requests
-            deployment.bandcrawler("saga", "resume")
+            # Still pending after it: resume says so with its exit code.
+            assert deployment.bandcrawler("saga", "resume", check=False).returncode == 1
             assert geocoder.requests == asked
             assert deployment.bandcrawler_json("saga", "status")["pending"] == status["pending"]
 

@@ -179,3 +179,14 @@ def test_two_writers_reporting_on_one_concert_at_once_lose_no_update(sagas):
     assert (final.version, final.persisted_version, final.indexed_version) == (
         reports, reports, reports)
     assert final.complete
+
+
+def test_a_long_reason_is_shortened_between_words_not_inside_one(sagas):
+    sagas.report("g", version=1, geocoded=True, persisted_version=1)
+    words = ["unavailable:"] + [f"word{i:03d}" for i in range(100)]
+    sagas.report_indexed({}, {"g": " ".join(words)})
+
+    reason = sagas.summary()["reasons"][0]["reason"]
+
+    assert len(reason) <= 200 and reason.endswith(" …")
+    assert set(reason.removesuffix(" …").split()[1:]) <= set(words)

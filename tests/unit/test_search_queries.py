@@ -32,6 +32,27 @@ def test_no_filters_is_an_empty_bool_sorted_by_date_and_time():
     assert query["size"] == 20
 
 
+@pytest.mark.parametrize("given", ["France", "france", "FR", "fra", " FRANCE "])
+def test_a_country_may_be_given_by_name_or_code(given):
+    query = build_query(SearchFilters(country=given))
+    assert query["query"]["bool"]["filter"] == [{"term": {"venue.country": "FR"}}]
+
+
+def test_a_country_nobody_knows_is_refused_by_name():
+    with pytest.raises(ValueError, match="Narnia"):
+        SearchFilters(country="Narnia")
+
+
+def test_listed_unlisted_or_both_concerts_may_be_asked_for():
+    def listed_clause(**kwargs):
+        return build_query(SearchFilters(**kwargs))["query"]["bool"]["filter"]
+
+    # A document written before `listed` existed counts as listed.
+    assert listed_clause(listed=True) == [{"bool": {"must_not": {"term": {"listed": False}}}}]
+    assert listed_clause(listed=False) == [{"term": {"listed": False}}]
+    assert listed_clause(listed=None) == listed_clause() == []
+
+
 def test_near_adds_a_geo_filter_and_sorts_by_distance_first():
     query = build_query(SearchFilters(lat=48.85, lon=2.35, radius_km=30))
     geo = query["query"]["bool"]["filter"][0]["geo_distance"]
@@ -58,3 +79,33 @@ def test_country_is_uppercased():
 def test_impossible_filters_are_refused(kwargs):
     with pytest.raises(ValueError):
         SearchFilters(**kwargs)
+
+
+def test_bbox_is_a_geo_bounding_box_filter():
+    query = build_query(SearchFilters(bbox=(2.0, 48.0, 3.0, 49.5)))
+    assert query["query"]["bool"]["filter"] == [{"geo_bounding_box": {"location": {
+        "top_left": {"lat": 49.5, "lon": 2.0}, "bottom_right": {"lat": 48.0, "lon": 3.0}}}}]
+
+
+@pytest.mark.parametrize("bbox", [(2, 50, 3, 49), (-181, 0, 0, 1), (0, -91, 1, 0)])
+def test_a_bbox_must_be_a_real_box(bbox):
+    with pytest.raises(ValueError):
+        SearchFilters(bbox=bbox)
+
+
+def test_near_sorted_by_date_still_reports_the_distance():
+    query = build_query(SearchFilters(lat=48.85, lon=2.35, sort="date"))
+    assert [next(iter(s)) for s in query["sort"]] == [
+        "local_date", "local_time", "_geo_distance", "concert_id"]
+
+
+def test_sorting_by_distance_needs_a_place():
+    with pytest.raises(ValueError, match="needs a place"):
+        SearchFilters(sort="distance")
+
+
+def test_search_after_continues_after_the_last_hits_sort_values():
+    query = build_query(SearchFilters(search_after=(1796774400000, "21:00", "abc")))
+    assert query["search_after"] == [1796774400000, "21:00", "abc"]
+    with pytest.raises(ValueError, match="needs 4 values"):
+        SearchFilters(lat=1, lon=1, search_after=(1, 2, 3))
