@@ -21,8 +21,8 @@ class Bandcrawler:
         self.config = config
         self.engine = make_engine(config.database_url)
         self.store = EventStore(self.engine)
-        self.write_model = WriteModelProjector(self.engine, self.store)
         self.saga = SagaStore(self.engine)
+        self.write_model = WriteModelProjector(self.engine, self.store, saga=self.saga)
 
     @cached_property
     def locator(self):
@@ -51,7 +51,13 @@ class Bandcrawler:
 
         return ReadModelProjector(self.store, self.elasticsearch, self.config.index_alias,
                                   self.saga, max_docs=self.config.bulk_max_docs,
-                                  max_age_seconds=self.config.bulk_max_age)
+                                  cache=self.write_model.cache)
+
+    def projections(self) -> list:
+        """Every follower of the log, in the order `bandcrawler follow` runs them."""
+        from bandcrawler.notify.follower import NotificationFollower
+
+        return [self.write_model, self.read_model, NotificationFollower(self.engine)]
 
     def close(self) -> None:
         if "elasticsearch" in self.__dict__:

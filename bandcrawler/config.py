@@ -37,6 +37,8 @@ class Config:
     es_timeout: float = 10.0
     bulk_max_docs: int = 500
     bulk_max_age: float = 5.0
+    project_inline: bool = True
+    log_level: str = "INFO"
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "bandcrawler@localhost"
     smtp_ca_certs: str | None = None
@@ -74,6 +76,8 @@ class Config:
             es_timeout=_number(settings, "ELASTICSEARCH_TIMEOUT", float, 10.0, minimum=0.001),
             bulk_max_docs=_number(settings, "BANDCRAWLER_BULK_MAX_DOCS", int, 500, minimum=1),
             bulk_max_age=_number(settings, "BANDCRAWLER_BULK_MAX_AGE", float, 5.0),
+            project_inline=_flag(settings, "BANDCRAWLER_PROJECT_INLINE", True),
+            log_level=str(_text(settings, "LOG_LEVEL", "INFO")).upper(),
             smtp_url=settings.get("BANDCRAWLER_SMTP_URL") or None,
             mail_from=settings.get("BANDCRAWLER_MAIL_FROM") or "bandcrawler@localhost",
             smtp_ca_certs=settings.get("BANDCRAWLER_SMTP_CA_CERTS") or None,
@@ -115,6 +119,19 @@ def _number(settings: SettingsLike, name: str, kind: type, default: float,
     if not number >= minimum:  # also rejects NaN
         raise ConfigError(f"{name} must be at least {minimum}, got {value!r}")
     return number
+
+
+def _flag(settings: SettingsLike, name: str, default: bool) -> bool:
+    """A true/false setting (true/false, 1/0; empty: the default), or a ConfigError."""
+    value = _text(settings, name, default)
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {value!r}")
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:

@@ -44,6 +44,8 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    # The per-crawl runtime the pipelines share: built first, found with CrawlContext.of.
+    "bandcrawler.pipelines.context.CrawlContext": 0,
     "bandcrawler.extensions.unlisting.UnlistingExtension": 500,
     "bandcrawler.extensions.failure_lines.FailureLinesExtension": 510,
     "bandcrawler.extensions.notify.NotifyExtension": 900,
@@ -70,8 +72,11 @@ ELASTICSEARCH_CA_CERTS = _env("ELASTICSEARCH_CA_CERTS")
 ELASTICSEARCH_TIMEOUT = _env("ELASTICSEARCH_TIMEOUT", "10")
 BANDCRAWLER_INDEX = _env("BANDCRAWLER_INDEX", "concerts")
 BANDCRAWLER_BULK_MAX_DOCS = _env("BANDCRAWLER_BULK_MAX_DOCS", "500")
-# Seconds a document may wait in the bulk buffer.
+# The read model catches up when this many concerts wait, or the oldest waited this long.
 BANDCRAWLER_BULK_MAX_AGE = _env("BANDCRAWLER_BULK_MAX_AGE", "5")
+# Whether crawls catch the write and read models up themselves (true), or leave that to one
+# `bandcrawler follow` process (false: crawls only record and geocode).
+BANDCRAWLER_PROJECT_INLINE = _env("BANDCRAWLER_PROJECT_INLINE", "true")
 
 # Tour-date APIs. The app id is a secret: it is never logged.
 BANDSINTOWN_API_URL = _env("BANDSINTOWN_API_URL", "https://rest.bandsintown.com")

@@ -14,7 +14,7 @@ import pytest
 from tests.support.commands import ROOT
 
 BENCHMARKS = ["pipeline_overhead", "event_store", "rebuild", "recrawl", "memory", "geocoding",
-              "cli_startup", "serve"]
+              "cli_startup", "serve", "batch_costs"]
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)

@@ -167,6 +167,7 @@ def format_discovery(found: Discovery) -> str:
 
 
 def _remove(app: Bandcrawler, args: argparse.Namespace) -> int:
+    from bandcrawler.services.projections import catch_up
     from bandcrawler.services.resume import resume_pending
     from bandcrawler.services.unlisting import withdraw_band_concerts
 
@@ -183,7 +184,7 @@ def _remove(app: Bandcrawler, args: argparse.Namespace) -> int:
     withdrawn = withdraw_band_concerts(app.store, band_id, {"command": "band remove"})
     for concert_id, version in withdrawn.items():
         app.saga.report(concert_id, version=version)
-    app.write_model.catch_up()
+    catch_up(app.write_model, app.store)
     outcome = resume_pending(app, concert_ids=list(withdrawn)) if withdrawn else None
     print(f"removed {args.name}; its {len(withdrawn)} concert(s) stay in the log, marked "
           "unlisted" + ("" if outcome is None or not outcome["still_pending"] else

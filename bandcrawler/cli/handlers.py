@@ -32,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
         from bandcrawler.cli import alerts
 
         handler = {"band": band, "search": search, "saga": saga, "reindex": reindex,
-                   "schedule": schedule, "serve": serve, "duplicates": duplicates,
+                   "follow": follow, "schedule": schedule, "serve": serve,
+                   "duplicates": duplicates,
                    **alerts.HANDLERS}
         return handler[args.command](app, args)
     finally:
@@ -99,12 +100,38 @@ def saga(app: Bandcrawler, args: argparse.Namespace) -> int:
 
 
 def reindex(app: Bandcrawler, args: argparse.Namespace) -> int:
+    from bandcrawler.services.indexing import reindex as rebuild_index
+
     try:
-        index, count = app.read_model.rebuild()
+        index, count = rebuild_index(app.read_model, app.store)
     except Exception as exc:  # noqa: BLE001 - transport errors become one line
         raise UserError(f"reindex failed: {type(exc).__name__}: {exc}"[:400]) from None
     print(f"Indexed {count} concert(s) into {index}; alias {app.config.index_alias!r} "
           f"now points to it.")
+    return 0
+
+
+def follow(app: Bandcrawler, args: argparse.Namespace) -> int:
+    """Run every projection (write model, index, alerts) and send the alerts that are due,
+    until SIGTERM or SIGINT (the batch in hand is finished first)."""
+    import logging
+    import signal
+    import threading
+
+    from bandcrawler.notify.delivery import deliver_due
+    from bandcrawler.services.notifications import channel_settings
+    from bandcrawler.services.projections import follow as follow_log
+
+    logging.basicConfig(level=app.config.log_level,
+                        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    logging.getLogger(__name__).info("Following the event store (poll every %ss)", args.poll)
+    channels = channel_settings(app.config)
+    follow_log(app.projections(), app.store, stop=stop, poll_seconds=args.poll,
+               once=args.once, after_round=lambda: deliver_due(
+                   app.engine, channels, retry_seconds=app.config.notify_retry_seconds))
     return 0
 
 

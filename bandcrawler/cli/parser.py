@@ -51,6 +51,16 @@ def _http_url(text: str) -> str:
     return text.strip()
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.01 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"not a number of seconds in 0.01..3600: {text!r}")
+    return value
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise argparse.ArgumentTypeError(f"not a TCP port (1..65535): {text!r}")
@@ -134,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     duplicates.add_argument("--json", action="store_true")
 
     commands.add_parser("reindex", help="rebuild the index from the event store, swap alias")
+
+    follow = commands.add_parser(
+        "follow", help="keep the write model and the index caught up with the event store")
+    follow.add_argument("--poll", type=_seconds, default=1.0, metavar="SECONDS",
+                        help="how often to look for new events (default: 1)")
+    follow.add_argument("--once", action="store_true",
+                        help="catch up once and exit (for cron or a test)")
 
     schedule = commands.add_parser(
         "schedule", help="enqueue on scrapyd the spiders that have work (for cron/systemd)")

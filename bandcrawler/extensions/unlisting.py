@@ -12,7 +12,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from bandcrawler.pipelines.context import CrawlContext
-from bandcrawler.services.resume import resume_pending
+from bandcrawler.search.projector import ReadModelUnavailable
+from bandcrawler.services.projections import catch_up
 from bandcrawler.services.unlisting import ListingRule, check_listing, unlist_missing
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,21 @@ class UnlistingExtension:
             return
         for concert_id, version in unlisted.items():
             await context.run("db", app.saga.report, concert_id, version=version)
-        await context.run("es", resume_pending, app, concert_ids=list(unlisted))
+        if context.project_inline:  # the pipelines closed before this: project the unlistings
+            await self._project(context, list(unlisted))
         self.crawler.stats.set_value("bandcrawler/concerts/unlisted", len(unlisted))
         logger.info("%d concert(s) no longer listed by %s", len(unlisted), spider.name)
+
+    @staticmethod
+    async def _project(context: CrawlContext, concert_ids: list[str]) -> None:
+        """Catch the write model up on the store's thread, the read model on Elasticsearch's,
+        as the pipelines do; the saga keeps what Elasticsearch could not take pending."""
+        app = context.app
+        await context.run("db", catch_up, app.write_model, app.store)
+        try:
+            await context.run("es", catch_up, app.read_model, app.store)
+        except ReadModelUnavailable as exc:
+            await context.run("db", app.saga.report_indexed, {},
+                              dict.fromkeys(concert_ids, str(exc)))
+            return
+        await context.run("es", app.read_model.refresh)

@@ -1,4 +1,5 @@
-"""One application per crawler, and the worker threads that keep blocking work off the reactor."""
+"""The per-crawl runtime (a Scrapy extension): one application per crawler, and the worker
+threads that keep blocking work off the reactor."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from bandcrawler.bootstrap import Bandcrawler
@@ -24,9 +26,11 @@ R = TypeVar("R")
 
 
 class CrawlContext:
-    """Shared by the pipelines of one crawler. Each kind of blocking work has one thread of
-    its own: the store (SQLite has one writer anyway), the geocoder (its rate limit is
-    per process) and Elasticsearch, so a slow geocoder never holds up the store."""
+    """Shared by the pipelines and extensions of one crawler, which find it with
+    `CrawlContext.of(crawler)` (it is an extension: `EXTENSIONS` in settings.py). Each kind
+    of blocking work has one thread of its own: the store (SQLite has one writer anyway),
+    the geocoder (its rate limit is per process) and Elasticsearch, so a slow geocoder never
+    holds up the store."""
 
     def __init__(self, app: Bandcrawler, stats: StatsCollector | None = None):
         self.app = app
@@ -35,19 +39,32 @@ class CrawlContext:
         self._counted = 0
         # The concerts in flight between the steps (a few batches' worth), store thread only.
         self.concerts = ConcertCache()
-        app.write_model.cache = self.concerts  # so the write model need not fold them again
+        # So the projections need not fold them again (the read model, built on first use,
+        # takes the write model's).
+        app.write_model.cache = self.concerts
         self._threads = {name: ThreadPoolExecutor(1, thread_name_prefix=f"bandcrawler-{name}")
                          for name in ("db", "geo", "es")}
 
     @classmethod
-    def of(cls, crawler: Crawler) -> CrawlContext:
-        context = getattr(crawler, "_bandcrawler_context", None)
-        if context is None:
-            context = cls(Bandcrawler(Config.from_settings(crawler.settings)), crawler.stats)
-            crawler._bandcrawler_context = context  # type: ignore[attr-defined]
-            crawler.signals.connect(context.flush_counts, signal=signals.spider_closed)
-            crawler.signals.connect(context._close, signal=signals.engine_stopped)
+    def from_crawler(cls, crawler: Crawler) -> CrawlContext:
+        context = cls(Bandcrawler(Config.from_settings(crawler.settings)), crawler.stats)
+        crawler.signals.connect(context.flush_counts, signal=signals.spider_closed)
+        crawler.signals.connect(context._close, signal=signals.engine_stopped)
         return context
+
+    @staticmethod
+    def of(crawler: Crawler) -> CrawlContext:
+        context = crawler.get_extension(CrawlContext)
+        if context is None:
+            raise NotConfigured("bandcrawler's pipelines need its runtime: add "
+                                "bandcrawler.pipelines.context.CrawlContext to EXTENSIONS")
+        return context
+
+    @property
+    def project_inline(self) -> bool:
+        """Whether the crawl's pipelines catch the projections up (BANDCRAWLER_PROJECT_INLINE);
+        when not, `bandcrawler follow` does."""
+        return self.app.config.project_inline
 
     async def run(self, thread: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -94,15 +111,16 @@ class ContextPipeline:
         return cls(crawler)
 
 
-def step_outcomes(item: dict) -> dict[str, str | None]:
-    """The per-step outcome an item carries to the saga pipeline (None = done)."""
-    return item.setdefault("steps", {})
+def step_errors(item: dict) -> dict[str, str]:
+    """Why a step failed for the item, by step: what the saga pipeline reports. Whether a
+    step is done is not carried on the item: the saga learns it from recorded facts."""
+    return item.setdefault("errors", {})
 
 
 def mark_settled(item: dict) -> None:
-    """Nothing is left to do for the item's concert: the later steps pass it through."""
+    """Every step of the item's concert is done at this version (the saga said so when it
+    was recorded): the later steps pass it through without work."""
     item["settled"] = True
-    step_outcomes(item).update(dict.fromkeys(("geocode", "persist", "index")))
 
 
 def is_settled(item: dict) -> bool:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bandcrawler.pipelines.context import Batcher, ContextPipeline, is_settled, step_outcomes
+from bandcrawler.pipelines.context import Batcher, ContextPipeline, is_settled, step_errors
 from bandcrawler.services.concerts import (
-    MAX_CONFLICT_RETRIES,
     Located,
     load_concerts,
     locate_concerts,
     record_locations,
 )
+from bandcrawler.services.unit_of_work import MAX_CONFLICT_RETRIES
 from bandcrawler.store.event_store import ConcurrencyError
 
 logger = logging.getLogger(__name__)
@@ -31,8 +31,8 @@ class GeocodePipeline(ContextPipeline):
         self.context.count("bandcrawler/events/appended",
                              located.concert.version - item["version"])
         item["version"] = located.concert.version
-        step_outcomes(item)["geocode"] = located.error
         if located.error:
+            step_errors(item)["geocode"] = located.error
             self.context.count("bandcrawler/geocode/failed")
             logger.warning("Could not locate concert %s: %s", item["concert_id"], located.error)
         elif located.concert.location is None:  # nothing to locate: not a success either

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from bandcrawler.domain.concert import listing_from
-from bandcrawler.pipelines.context import ContextPipeline, mark_settled, step_outcomes
+from bandcrawler.pipelines.context import ContextPipeline, mark_settled
 from bandcrawler.services.concerts import record_crawled_listings
 
 
@@ -22,7 +22,6 @@ class RecordPipeline(ContextPipeline):
                 "job": self._job, "source_url": item.get("source_url")}
         recorded = await self._record((listing_from(item), meta))
         item["concert_id"], item["version"] = recorded.concert_id, recorded.version
-        step_outcomes(item)["record"] = None
         if recorded.settled:  # a re-crawl of an unchanged listing costs little
             mark_settled(item)
             self.context.count("bandcrawler/concerts/settled")

@@ -24,10 +24,20 @@ MAX_REASON = 300
 
 @dataclass
 class FlushResult:
-    """What one flush did: id -> version now in the index, and id -> why it failed."""
+    """What one flush did: id -> version now in the index, and id -> why it failed.
+
+    `unavailable` names the failed ones that Elasticsearch could not take at the time
+    (network, throttling, gateway errors, after the retries): worth sending again later.
+    The others it rejected for themselves (a mapping error, too large).
+    """
 
     indexed: dict[str, int] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    unavailable: set[str] = field(default_factory=set)
+
+    @property
+    def rejected(self) -> dict[str, str]:
+        return {k: v for k, v in self.failed.items() if k not in self.unavailable}
 
 
 class BulkIndexer:
@@ -121,12 +131,13 @@ class BulkIndexer:
                 break
         else:
             result.failed.update(retry)
+            result.unavailable.update(retry)
 
     def discard(self, reason: str) -> FlushResult:
         """Empty the buffer without sending, reporting every document as failed for `reason`."""
         with self._lock:
             batch, self._buffer, self._oldest = self._buffer, {}, None
-        return FlushResult(failed=dict.fromkeys(batch, _short(reason)))
+        return FlushResult(failed=dict.fromkeys(batch, _short(reason)), unavailable=set(batch))
 
     def _send(
         self, todo: dict[str, tuple[int, dict[str, Any]]], result: FlushResult

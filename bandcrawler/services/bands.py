@@ -11,12 +11,12 @@ from sqlalchemy import select
 from bandcrawler.domain import events as ev
 from bandcrawler.domain.band import Band, decide_register, decide_remove, decide_remove_source
 from bandcrawler.domain.identity import band_id_for, band_stream
-from bandcrawler.store.event_store import ConcurrencyError, EventStore, utc_now
+from bandcrawler.services.projections import catch_up
+from bandcrawler.services.unit_of_work import retry_on_conflict
+from bandcrawler.store.event_store import EventStore, utc_now
 from bandcrawler.store.repository import load_band, to_new_events
 from bandcrawler.store.tables import band_sources, bands, source_reads
 from bandcrawler.store.write_model import WriteModelProjector
-
-MAX_CONFLICT_RETRIES = 10
 
 
 @dataclass(frozen=True)
@@ -76,19 +76,19 @@ def _change(store: EventStore, projector: WriteModelProjector, name: str,
             decide: Callable[[Band], list[ev.DomainEvent]], meta: dict[str, Any] | None
             ) -> tuple[str, list[ev.DomainEvent]]:
     band_id = band_id_for(name)
-    for _attempt in range(MAX_CONFLICT_RETRIES):
-        try:
-            with store.engine.begin() as conn:
-                band = load_band(store, conn, band_id)
-                decided = decide(band)
-                if decided:
-                    store.append(conn, band_stream(band_id),
-                                 to_new_events(decided, meta or {}), band.version)
-            projector.catch_up()
-            return band_id, decided
-        except ConcurrencyError:
-            continue
-    raise ConcurrencyError(band_stream(band_id), -1)
+
+    def attempt() -> list[ev.DomainEvent]:
+        with store.engine.begin() as conn:
+            band = load_band(store, conn, band_id)
+            decided = decide(band)
+            if decided:
+                store.append(conn, band_stream(band_id), to_new_events(decided, meta or {}),
+                             band.version)
+        return decided
+
+    decided = retry_on_conflict(attempt)
+    catch_up(projector, store)
+    return band_id, decided
 
 
 def list_bands(store: EventStore, kind: str | None = None,

@@ -32,12 +32,12 @@ from bandcrawler.services.streams import (
     known_concert_ids,
     read_concerts,
 )
+from bandcrawler.services.unit_of_work import MAX_CONFLICT_RETRIES, retry_on_conflict
 from bandcrawler.store.event_store import ConcurrencyError, EventStore, utc_now
 from bandcrawler.store.repository import remember_keys_many
 
 logger = logging.getLogger(__name__)
 
-MAX_CONFLICT_RETRIES = 10
 
 
 @dataclass(frozen=True)
@@ -86,17 +86,15 @@ def record_listings(store: EventStore, batch: Sequence[tuple[Listing, dict[str, 
     one transaction each (a later listing sees what an earlier one recorded), at a fraction
     of the cost. All or none; a concurrent append elsewhere makes the whole batch decide again.
     """
-    for _attempt in range(MAX_CONFLICT_RETRIES):
-        try:
-            with store.engine.begin() as conn:
-                recorded = _record(store, conn, batch, cache)
-            if cache is not None:
-                # Handed over: the states are the callers' to read, no longer to change.
-                cache.put({r.concert_id: r.concert for r in recorded}.values(), owned=True)
-            return recorded
-        except ConcurrencyError as exc:
-            logger.debug("Retrying after a concurrent append: %s", exc)
-    raise ConcurrencyError(concert_stream(listing_keys(batch[0][0])[-1]), -1)
+    def attempt() -> list[Recorded]:
+        with store.engine.begin() as conn:
+            return _record(store, conn, batch, cache)
+
+    recorded = retry_on_conflict(attempt)
+    if cache is not None:
+        # Handed over: the states are the callers' to read, no longer to change.
+        cache.put({r.concert_id: r.concert for r in recorded}.values(), owned=True)
+    return recorded
 
 
 class Settlements(Protocol):

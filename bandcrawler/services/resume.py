@@ -1,19 +1,23 @@
-"""Saga resume: finish the steps that a crawl left pending, through the same services."""
+"""Saga resume: finish the steps that crawls left pending, through the same services."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from sqlalchemy import select
-
 from bandcrawler.faults import kill_point
+from bandcrawler.search.projector import ReadModelUnavailable
 from bandcrawler.services.concerts import geocode_concert
-from bandcrawler.store.tables import concerts
+from bandcrawler.services.projections import catch_up
+
+logger = logging.getLogger(__name__)
 
 
 def resume_pending(app, *, due_only: bool = False,
                    concert_ids: list[str] | None = None) -> dict[str, Any]:
-    """Run geocode, persist and index again for pending concerts (all, those due, or these).
+    """Geocode the pending concerts (all, those due, or these) again, catch every projection
+    up with the log (which finishes what an outage or a crash left), and index once more
+    the concerts Elasticsearch rejected before.
 
     Idempotent: a step already done is a no-op, and documents carry their version.
     """
@@ -30,19 +34,18 @@ def resume_pending(app, *, due_only: bool = False,
                             geocoded=located.done,
                             error=f"geocode: {located.error}" if located.error else None)
     kill_point("resume")  # geocoded, not yet persisted or indexed
-    app.write_model.catch_up()
-    with app.engine.connect() as conn:
-        persisted = dict(conn.execute(select(concerts.c.concert_id, concerts.c.version)
-                                      .where(concerts.c.concert_id.in_(ids))).all())
-    for concert_id, version in persisted.items():
-        app.saga.report(concert_id, persisted_version=version)
-    result = app.read_model.index_concerts(ids) if ids else None
+    catch_up(app.write_model, app.store)
+    if ids:
+        _index(app, ids)
+    versions = app.saga.versions(ids)
+    indexed = sum(1 for version, indexed_version in versions.values()
+                  if indexed_version >= version)
     pending = app.saga.pending()
     tried = set(ids)
     return {
         "attempted": len(ids),
-        "indexed": len(result.indexed) if result else 0,
-        "index_failed": len(result.failed) if result else 0,
+        "indexed": indexed,
+        "index_failed": len(ids) - indexed,
         "still_pending": len(pending),
         # Of those tried: what is still pending, and why (the first reason).
         "tried_still_pending": sum(1 for s in pending if s.concert_id in tried),
@@ -51,3 +54,19 @@ def resume_pending(app, *, due_only: bool = False,
         # When the earliest retry falls due (`--due` only takes those whose time has come).
         "next_due": min((s.next_retry_at for s in pending if s.next_retry_at), default=None),
     }
+
+
+def _index(app, ids: list[str]) -> None:
+    """Catch the read model up; then send again the concerts still not indexed at their
+    version (Elasticsearch rejected them once: a fixed mapping may take them now)."""
+    try:
+        catch_up(app.read_model, app.store)
+    except ReadModelUnavailable as exc:
+        logger.warning("Elasticsearch unavailable: %s", exc)
+        app.saga.report_indexed({}, dict.fromkeys(ids, str(exc)))
+        return
+    behind = [concert_id for concert_id, (version, indexed_version)
+              in app.saga.versions(ids).items() if indexed_version < version]
+    if behind:
+        app.read_model.index_concerts(behind)
+    app.read_model.refresh()

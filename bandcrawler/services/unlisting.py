@@ -20,12 +20,11 @@ from bandcrawler.domain.band import decide_concert_withdrawn
 from bandcrawler.domain.concert import Concert, decide_unlisted
 from bandcrawler.domain.events import DomainEvent
 from bandcrawler.domain.identity import concert_stream
-from bandcrawler.store.event_store import ConcurrencyError, EventStore, utc_now
+from bandcrawler.services.unit_of_work import retry_on_conflict
+from bandcrawler.store.event_store import EventStore, utc_now
 from bandcrawler.store.repository import load_concert, to_new_events
 from bandcrawler.store.tables import concerts, source_reads
 from bandcrawler.store.upsert import upsert
-
-MAX_CONFLICT_RETRIES = 10
 
 
 @dataclass(frozen=True)
@@ -117,16 +116,14 @@ def _each(store: EventStore, concert_ids: Collection[str],
 def _decide_on(store: EventStore, concert_id: str,
                decide: Callable[[Concert], list[DomainEvent]], meta: dict[str, Any]
                ) -> int | None:
-    for _attempt in range(MAX_CONFLICT_RETRIES):
-        try:
-            with store.engine.begin() as conn:
-                concert = load_concert(store, conn, concert_id)
-                decided = decide(concert)
-                if not decided:
-                    return None
-                store.append(conn, concert_stream(concert_id), to_new_events(decided, meta),
-                             concert.version)
-                return concert.version + len(decided)
-        except ConcurrencyError:
-            continue
-    raise ConcurrencyError(concert_stream(concert_id), -1)
+    def attempt() -> int | None:
+        with store.engine.begin() as conn:
+            concert = load_concert(store, conn, concert_id)
+            decided = decide(concert)
+            if not decided:
+                return None
+            store.append(conn, concert_stream(concert_id), to_new_events(decided, meta),
+                         concert.version)
+            return concert.version + len(decided)
+
+    return retry_on_conflict(attempt)

@@ -148,12 +148,15 @@ def read_concerts(conn: Connection, concert_ids: Iterable[str],
     return {concert_id: found[concert_id] for concert_id in wanted}
 
 
-def every_concert(engine: Engine, batch_size: int = 5000) -> Iterator[Concert]:
-    """The current state of every concert, one after another: the events are read in stream
-    order (the (stream, version) index), so each concert is complete as soon as the next
-    one starts and only one is held at a time."""
+def every_concert(engine: Engine, batch_size: int = 5000, *,
+                  up_to_position: int | None = None) -> Iterator[Concert]:
+    """The current state of every concert (or its state at `up_to_position`), one after
+    another: the events are read in stream order (the (stream, version) index), so each
+    concert is complete as soon as the next one starts and only one is held at a time."""
     # The concert streams, as an index range: "concert-" up to "concert." ('-' + 1 = '.').
     where = [events.c.stream_id >= "concert-", events.c.stream_id < "concert."]
+    if up_to_position is not None:
+        where.append(events.c.position <= up_to_position)
     after: tuple[str, int] | None = None
     concert: Concert | None = None
     while True:

@@ -1,54 +1,27 @@
-"""The saga: how far each concert got through record → geocode → persist → index, and resume."""
+"""The saga's table: one store class reads and writes it (its rules: domain/saga.py)."""
 
 from __future__ import annotations
 
-import textwrap
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bandcrawler.domain.saga import (
+    Report,
+    SagaState,
+    changed,
+    merge_report,
+    new_row,
+    summarize,
+)
 from bandcrawler.store.event_store import utc_now
 from bandcrawler.store.tables import saga
 
-STEPS = ("geocode", "persist", "index")
+__all__ = ["Report", "SagaState", "SagaStore"]
+
 READ_CHUNK = 500  # concert ids per IN (...) query
-RETRY_BASE = timedelta(seconds=30)
-RETRY_MAX = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class SagaState:
-    concert_id: str
-    version: int
-    geocoded: bool
-    persisted_version: int
-    indexed_version: int
-    pending_step: str | None
-    last_error: str | None
-    attempts: int
-    next_retry_at: str | None
-    updated_at: str
-
-    @property
-    def complete(self) -> bool:
-        return self.pending_step is None
-
-
-@dataclass(frozen=True)
-class Report:
-    """What one step says of one concert; None leaves that part of its state as it is."""
-
-    concert_id: str
-    version: int | None = None
-    geocoded: bool | None = None
-    persisted_version: int | None = None
-    indexed_version: int | None = None
-    error: str | None = None
 
 
 def _write(conn: Connection, rows: list[dict[str, Any]], existing: set[str]) -> None:
@@ -65,24 +38,6 @@ def _write(conn: Connection, rows: list[dict[str, Any]], existing: set[str]) -> 
                      old)
 
 
-def _changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
-    """True for a new row, or when more than the time of the report differs."""
-    if before["updated_at"] is None:  # not stored yet
-        return True
-    return any(before.get(k) != v for k, v in after.items() if k != "updated_at")
-
-
-def pending_step_of(row: dict[str, Any]) -> str | None:
-    """The first step not yet done for the concert's latest version; None when complete."""
-    if not row["geocoded"]:
-        return "geocode"
-    if row["persisted_version"] < row["version"]:
-        return "persist"
-    if row["indexed_version"] < row["version"]:
-        return "index"
-    return None
-
-
 class SagaStore:
     """Persisted saga states. Every update merges monotonically, so the order in which the
     pipeline and the buffered index flush report never matters."""
@@ -96,30 +51,40 @@ class SagaStore:
         return self.report_many([Report(concert_id, version, geocoded, persisted_version,
                                         indexed_version, error)])[0]
 
-    def report_many(self, reports: Sequence[Report]) -> list[SagaState]:
-        """`report` each, in order, in one transaction; a state that does not change is not
-        written again (a re-crawl of unchanged pages writes nothing)."""
-        try:
-            return self._report_many(reports)
-        except IntegrityError:  # another writer inserted one of these rows first: update it
-            return self._report_many(reports)
+    def report_many(self, reports: Sequence[Report], *,
+                    conn: Connection | None = None) -> list[SagaState]:
+        """`report` each, in order, in one transaction (the caller's, with `conn`: a
+        projection reports in the transaction that moves its checkpoint); a state that does
+        not change is not written again (a re-crawl of unchanged pages writes nothing)."""
+        if conn is not None:
+            return self._report_in(conn, reports)
+        with self.engine.begin() as own:
+            return self._report_in(own, reports)
 
-    def _report_many(self, reports: Sequence[Report]) -> list[SagaState]:
-        with self.engine.begin() as conn:
-            rows = self._rows_for_update(conn, [r.concert_id for r in reports])
-            before = {concert_id: dict(row) for concert_id, row in rows.items()}
-            now = utc_now()  # one transaction, one time of report
-            states = [self._merge(rows[r.concert_id], r, now) for r in reports]
-            _write(conn, [row for concert_id, row in rows.items()
-                          if _changed(before[concert_id], row)],
-                   {concert_id for concert_id, row in before.items() if row["updated_at"]})
+    def _report_in(self, conn: Connection, reports: Sequence[Report]) -> list[SagaState]:
+        try:
+            with conn.begin_nested():
+                return self._merge_all(conn, reports)
+        except IntegrityError:  # another writer inserted one of these rows first: update it
+            with conn.begin_nested():
+                return self._merge_all(conn, reports)
+
+    def _merge_all(self, conn: Connection, reports: Sequence[Report]) -> list[SagaState]:
+        rows = self._rows_for_update(conn, [r.concert_id for r in reports])
+        before = {concert_id: dict(row) for concert_id, row in rows.items()}
+        now = utc_now()  # one transaction, one time of report
+        states = [merge_report(rows[r.concert_id], r, now) for r in reports]
+        _write(conn, [row for concert_id, row in rows.items()
+                      if changed(before[concert_id], row)],
+               {concert_id for concert_id, row in before.items() if row["updated_at"]})
         return states
 
-    def report_indexed(self, indexed: dict[str, int], failed: dict[str, str]) -> None:
-        self.report_many([Report(concert_id, indexed_version=version)
+    def report_indexed(self, indexed: dict[str, int], failed: dict[str, str], *,
+                       conn: Connection | None = None) -> None:
+        self.report_many([Report(concert_id, version=version, indexed_version=version)
                           for concert_id, version in indexed.items()]
                          + [Report(concert_id, error=f"index: {reason}")
-                            for concert_id, reason in failed.items()])
+                            for concert_id, reason in failed.items()], conn=conn)
 
     def settled(self, versions: dict[str, int]) -> set[str]:
         """Of these concerts (id -> current version), those whose every step is done at
@@ -128,6 +93,11 @@ class SagaStore:
             saga.c.pending_step.is_(None), saga.c.persisted_version == saga.c.version,
             saga.c.indexed_version == saga.c.version))
         return {concert_id for concert_id, version in done if version == versions[concert_id]}
+
+    def versions(self, concert_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(version, indexed version) of each concert the saga knows of."""
+        return {concert_id: (version, indexed) for concert_id, version, indexed
+                in self._known(concert_ids, saga.c.version, saga.c.indexed_version)}
 
     def indexed_versions(self, concert_ids: Sequence[str]) -> dict[str, int]:
         """The version in the index of each concert the saga knows of."""
@@ -163,32 +133,8 @@ class SagaStore:
             names = list(result.keys())
             rows.update((row[0], dict(zip(names, row, strict=True))) for row in result)
         for concert_id in wanted:
-            rows.setdefault(concert_id, {
-                "concert_id": concert_id, "version": 0, "geocoded": False,
-                "persisted_version": 0, "indexed_version": 0, "pending_step": None,
-                "attempts": 0, "last_error": None, "next_retry_at": None, "updated_at": None})
+            rows.setdefault(concert_id, new_row(concert_id))
         return rows
-
-    @staticmethod
-    def _merge(row: dict[str, Any], report: Report, now: str) -> SagaState:
-        """Merge one report into `row` (in place), monotonically."""
-        if report.version is not None:
-            row["version"] = max(row["version"], report.version)
-        if report.geocoded is not None:
-            row["geocoded"] = report.geocoded
-        if report.persisted_version is not None:
-            row["persisted_version"] = max(row["persisted_version"], report.persisted_version)
-        if report.indexed_version is not None:
-            row["indexed_version"] = max(row["indexed_version"], report.indexed_version)
-        row["pending_step"] = pending_step_of(row)
-        if row["pending_step"] is None:
-            row.update(last_error=None, attempts=0, next_retry_at=None)
-        elif report.error is not None:
-            row["attempts"] += 1
-            row["last_error"] = report.error
-            row["next_retry_at"] = _retry_at(row["attempts"])
-        row["updated_at"] = now
-        return SagaState(**row)
 
     def get(self, concert_id: str) -> SagaState | None:
         with self.engine.connect() as conn:
@@ -207,25 +153,6 @@ class SagaStore:
         """Counts: complete, and pending per step with the reasons seen."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(saga.c.pending_step, saga.c.last_error)).all()
-        complete = sum(1 for step, _ in rows if step is None)
-        per_step = Counter(step for step, _ in rows if step is not None)
-        reasons = Counter((step, _reason_of(err)) for step, err in rows if step is not None)
-        return {
-            "concerts": len(rows),
-            "complete": complete,
-            "pending": {step: per_step[step] for step in STEPS if per_step[step]},
-            "reasons": [{"step": step, "reason": reason, "count": n}
-                        for (step, reason), n in reasons.most_common()],
-        }
+        return summarize(rows)
 
 
-def _reason_of(error: str | None) -> str:
-    # Its first line, shortened at a word boundary: people read it in `saga status`.
-    return textwrap.shorten(error.split("\n", 1)[0], 200, placeholder=" …") if error \
-        else "not yet run"
-
-
-def _retry_at(attempts: int) -> str:
-    delay = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
-    return (datetime.now(UTC) + delay).isoformat(timespec="seconds").replace(
-        "+00:00", "Z")

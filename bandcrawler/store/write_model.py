@@ -1,17 +1,26 @@
-"""The SQLite write model: bands and concerts tables, projected from the event store."""
+"""The SQL write model: bands and concerts tables, a projection of the event store."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Row, delete, select
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, delete
 from sqlalchemy.engine import Engine
 
 from bandcrawler.domain.concert import Concert
 from bandcrawler.domain.view import concert_document
 from bandcrawler.faults import kill_point
-from bandcrawler.store.event_store import CHUNK, EventStore, payload
+from bandcrawler.store.checkpoints import (
+    forget_checkpoints,
+    lock_checkpoint,
+    read_checkpoint,
+    save_checkpoint,
+)
+from bandcrawler.store.event_store import EventStore, StoredEvent
 from bandcrawler.store.repository import ConcertCache, read_concerts
-from bandcrawler.store.tables import band_sources, bands, checkpoints, concerts, events
-from bandcrawler.store.upsert import insert_or_ignore_many, upsert, upsert_many
+from bandcrawler.store.saga import Report, SagaStore
+from bandcrawler.store.tables import band_sources, bands, concerts
+from bandcrawler.store.upsert import insert_or_ignore_many, upsert_many
 
 CHECKPOINT = "write_model"
 BAND_EVENTS = ("BandRegistered", "BandSourceAdded", "BandSourceRemoved", "BandRemoved")
@@ -27,85 +36,68 @@ def concert_row(concert: Concert) -> dict:
 
 
 class WriteModelProjector:
-    """Applies new events to the tables; the checkpoint moves in the same transaction."""
+    """A projection (see services/projections.py): applies a batch of events to the tables,
+    and moves its checkpoint in the same transaction; the saga hears in it which concerts
+    are persisted at which version, so "persisted" is exactly what the checkpoint says."""
+
+    name = CHECKPOINT
 
     def __init__(self, engine: Engine, store: EventStore, batch_size: int = 500,
-                 cache: ConcertCache | None = None):
+                 cache: ConcertCache | None = None, saga: SagaStore | None = None):
         self.engine, self.store, self.batch_size = engine, store, batch_size
-        # The states a crawl's steps just folded (CrawlContext sets it): a concert whose
-        # state the cache holds at the version being projected is not folded again.
+        # The states a crawl's steps just folded (the crawl's runtime sets it): a concert
+        # whose state the cache holds at the version being projected is not folded again.
         self.cache = cache
+        self.saga = saga
 
-    def position(self, conn: Connection | None = None) -> int:
-        query = select(checkpoints.c.position).where(checkpoints.c.name == CHECKPOINT)
-        if conn is not None:
-            return conn.execute(query).scalar() or 0
-        with self.engine.connect() as own:
-            return own.execute(query).scalar() or 0
+    def checkpoint(self) -> int:
+        return read_checkpoint(self.engine, CHECKPOINT)
 
-    def catch_up(self) -> int:
-        """Apply every event after the checkpoint; returns the checkpoint reached."""
-        while True:
-            with self.engine.begin() as conn:
-                start = self.position(conn)
-                batch = self._read_batch(conn, start)
-                if not batch:
-                    return start
-                self._apply(conn, batch)
-                kill_point("persist")  # rows written, checkpoint not yet
-                self._save_position(conn, batch[-1].position)
-            kill_point("persisted")
-            if len(batch) < self.batch_size:  # that was the last: no transaction to find none
-                return batch[-1].position
+    position = checkpoint
 
-    def rebuild(self) -> int:
-        """Forget every row and replay the whole store."""
+    def apply(self, batch: Sequence[StoredEvent]) -> None:
+        """Write the rows the batch changes and move the checkpoint, in one transaction.
+        Events another process applied meanwhile (under the same locked checkpoint) are
+        skipped, so two followers never write an older state over a newer one."""
         with self.engine.begin() as conn:
-            for table in (concerts, band_sources, bands, checkpoints):
-                query = delete(table)
-                if table is checkpoints:
-                    query = query.where(checkpoints.c.name == CHECKPOINT)
-                conn.execute(query)
-        return self.catch_up()
+            done = lock_checkpoint(conn, CHECKPOINT)
+            todo = [event for event in batch if event.position > done]
+            if not todo:
+                return
+            self._apply(conn, todo)
+            kill_point("persist")  # rows written, checkpoint not yet
+            save_checkpoint(conn, CHECKPOINT, todo[-1].position)
+        kill_point("persisted")
 
-    def _read_batch(self, conn: Connection, after: int) -> list[Row]:
-        """The next events' positions, streams, versions and types; their data only for the
-        band events, whose rows are made from it (a concert's row is made from its folded
-        state, often the cache's, so its events' JSON is not decoded here)."""
-        query = (select(events.c.position, events.c.stream_id, events.c.version,
-                        events.c.type)
-                 .where(events.c.position > after)
-                 .order_by(events.c.position).limit(self.batch_size))
-        return list(conn.execute(query))
+    def reset(self) -> None:
+        """Forget every row and the checkpoint: the next catch-up replays the whole log."""
+        with self.engine.begin() as conn:
+            for table in (concerts, band_sources, bands):
+                conn.execute(delete(table))
+            forget_checkpoints(conn, [CHECKPOINT])
 
-    def _apply(self, conn: Connection, batch: list[Row]) -> None:
+    def _apply(self, conn: Connection, batch: Sequence[StoredEvent]) -> None:
         """Write the rows the batch changes: each touched concert as of the batch's last
         position, its streams read in one query (or taken from the cache, which holds
         states checked against their version at that position)."""
-        band_events = [row.position for row in batch if row.type in BAND_EVENTS]
-        data: dict[int, dict] = {}
-        for start in range(0, len(band_events), CHUNK):
-            query = select(events.c.position, events.c.type, events.c.data,
-                           events.c.schema_version).where(
-                events.c.position.in_(band_events[start:start + CHUNK]))
-            data.update((position, payload(kind, schema, stored))
-                        for position, kind, stored, schema in conn.execute(query))
         # Every event after the checkpoint up to the batch's last position is in the batch,
         # so a touched stream's last event in it gives its version at that position.
         touched: dict[str, int] = {}
-        for _position, stream_id, version, _type in batch:
-            if stream_id.startswith("concert-"):
-                touched[stream_id] = version
-        _apply_band_events(conn, [(row.type, data[row.position]) for row in batch
-                                  if row.type in BAND_EVENTS])
+        for event in batch:
+            if event.stream_id.startswith("concert-"):
+                touched[event.stream_id] = event.version
+        _apply_band_events(conn, [(event.type, event.data) for event in batch
+                                  if event.type in BAND_EVENTS])
         states = read_concerts(conn, [s.removeprefix("concert-") for s in touched], self.cache,
                                up_to_position=batch[-1].position, versions=touched,
                                read_only=True)
         upsert_many(conn, concerts, [concert_row(state) for state in states.values()],
                     ["concert_id"])
+        if self.saga is not None:
+            self.saga.report_many([Report(c.concert_id, version=c.version,
+                                          persisted_version=c.version)
+                                   for c in states.values()], conn=conn)
 
-    def _save_position(self, conn: Connection, new: int) -> None:
-        upsert(conn, checkpoints, {"name": CHECKPOINT, "position": new}, ["name"])
 
 
 def _apply_band_events(conn: Connection, band_events: list[tuple[str, dict]]) -> None:

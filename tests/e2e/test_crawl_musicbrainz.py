@@ -20,6 +20,7 @@ import pytest
 
 from bandcrawler.search.client import make_client
 from bandcrawler.search.index import ConcertIndex
+from bandcrawler.services.projections import catch_up
 from tests.support.commands import Deployment
 from tests.support.servers import handler_server
 
@@ -101,7 +102,7 @@ def register_unchecked(database_url: str, name: str, kind: str, value: str) -> N
                ev.BandSourceAdded(band_id, kind, value, "2025-01-01T00:00:00Z")]
     with engine.begin() as conn:
         store.append(conn, band_stream(band_id), to_new_events(decided, {}), 0)
-    WriteModelProjector(engine, store).catch_up()
+    catch_up(WriteModelProjector(engine, store), store)
     engine.dispose()
 
 

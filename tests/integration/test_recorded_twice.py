@@ -7,6 +7,7 @@ import pytest
 from bandcrawler.domain.concert import listing_from
 from bandcrawler.services.concerts import record_listing
 from bandcrawler.services.duplicates import recorded_twice
+from bandcrawler.services.projections import catch_up
 from bandcrawler.services.validation import clean_item
 from bandcrawler.store.engine import make_engine
 from bandcrawler.store.event_store import EventStore
@@ -41,7 +42,7 @@ def test_a_night_recorded_twice_under_two_city_names_is_reported_and_both_ids_st
     first = record_listing(store, listing(True), META)
     second = record_listing(store, listing(True, **VIENNA), META)
     assert first.concert_id != second.concert_id  # the old rule made two concerts
-    WriteModelProjector(store.engine, store).catch_up()
+    catch_up(WriteModelProjector(store.engine, store), store)
     [group] = recorded_twice(store.engine)
     assert sorted(c["concert_id"] for c in group) == sorted(
         [first.concert_id, second.concert_id])
@@ -55,5 +56,5 @@ def test_under_the_new_rule_the_same_night_is_one_concert_and_nothing_is_reporte
     first = record_listing(store, listing(False), META)
     second = record_listing(store, listing(False, **VIENNA), META)
     assert first.concert_id == second.concert_id
-    WriteModelProjector(store.engine, store).catch_up()
+    catch_up(WriteModelProjector(store.engine, store), store)
     assert recorded_twice(store.engine) == []

@@ -12,6 +12,7 @@ from bandcrawler.domain.concert import listing_from
 from bandcrawler.domain.identity import concert_stream
 from bandcrawler.geo.model import GeocodingError, GeoResult
 from bandcrawler.services.concerts import geocode_concert, record_listing
+from bandcrawler.services.projections import catch_up, rebuild
 from bandcrawler.services.streams import known_concert_ids
 from bandcrawler.services.validation import clean_item
 from bandcrawler.store.engine import make_engine
@@ -223,7 +224,7 @@ def test_catch_up_projects_bands_sources_and_concerts_and_moves_the_checkpoint(s
                                                                                 projector):
     fill(store)
 
-    reached = projector.catch_up()
+    reached = catch_up(projector, store)
 
     assert reached == store.last_position() == projector.position()
     with store.engine.connect() as conn:
@@ -256,19 +257,19 @@ def test_catch_up_projects_bands_sources_and_concerts_and_moves_the_checkpoint(s
 
 def test_catch_up_again_changes_nothing(store, projector):
     fill(store)
-    projector.catch_up()
+    catch_up(projector, store)
     before = all_rows(store)
 
-    assert projector.catch_up() == store.last_position()
+    assert catch_up(projector, store) == store.last_position()
     assert all_rows(store) == before
 
 
 def test_catch_up_follows_new_events(store, projector):
     fill(store)
-    projector.catch_up()
+    catch_up(projector, store)
     record_listing(store, listing(status="postponed"), META)
 
-    projector.catch_up()
+    catch_up(projector, store)
 
     with store.engine.connect() as conn:
         status = conn.execute(select(concerts.c.status)
@@ -279,14 +280,14 @@ def test_catch_up_follows_new_events(store, projector):
 
 def test_rebuild_produces_identical_rows(store, projector):
     fill(store)
-    projector.catch_up()
+    catch_up(projector, store)
     record_listing(store, listing(local_time="22:00"), META)  # a later change, caught up live
-    projector.catch_up()
+    catch_up(projector, store)
     before = all_rows(store)
 
-    assert projector.rebuild() == store.last_position()
+    assert rebuild(projector, store) == store.last_position()
     assert all_rows(store) == before
-    assert WriteModelProjector(store.engine, store, batch_size=1000).rebuild() == \
+    assert rebuild(WriteModelProjector(store.engine, store, batch_size=1000), store) == \
         store.last_position()
     assert all_rows(store) == before
 
@@ -301,7 +302,7 @@ class CrashingProjector(WriteModelProjector):
 
 def test_a_crash_mid_projection_changes_neither_rows_nor_checkpoint(store, projector):
     fill(store)
-    projector.catch_up()
+    catch_up(projector, store)
     record_listing(store, listing(status="cancelled"), META)
     record_listing(store, listing(source_id="bern", local_date="2025-05-01",
                                   venue_city="Bern"), META)
@@ -309,12 +310,12 @@ def test_a_crash_mid_projection_changes_neither_rows_nor_checkpoint(store, proje
     checkpoint = projector.position()
 
     with pytest.raises(RuntimeError, match="crash mid-projection"):
-        CrashingProjector(store.engine, store, batch_size=3).catch_up()
+        catch_up(CrashingProjector(store.engine, store, batch_size=3), store)
 
     assert projector.position() == checkpoint < store.last_position()
     assert all_rows(store) == before
 
-    assert projector.catch_up() == store.last_position()
+    assert catch_up(projector, store) == store.last_position()
     after = all_rows(store)
     assert after != before
     with store.engine.connect() as conn:
@@ -322,7 +323,7 @@ def test_a_crash_mid_projection_changes_neither_rows_nor_checkpoint(store, proje
                             .where(concerts.c.status == "cancelled")
                             .order_by(concerts.c.venue_city)).scalars().all() == ["Lyon",
                                                                                   "Paris"]
-    projector.rebuild()
+    rebuild(projector, store)
     assert all_rows(store) == after
 
 
@@ -341,16 +342,16 @@ def test_a_crash_in_a_later_batch_keeps_the_batches_committed_before_it(store):
 
     crashing = CrashOnSecondBatch(store.engine, store, batch_size=2)
     with pytest.raises(RuntimeError):
-        crashing.catch_up()
+        catch_up(crashing, store)
 
     assert crashing.position() == 2
-    assert WriteModelProjector(store.engine, store).catch_up() == total
+    assert catch_up(WriteModelProjector(store.engine, store), store) == total
 
 
 def test_events_of_a_concert_replay_into_the_row(store, projector):
     """The row is the fold of the stream: the same code the read model uses."""
     recorded = record_listing(store, listing(), META)
-    projector.catch_up()
+    catch_up(projector, store)
     events = store.read_stream(concert_stream(recorded.concert_id))
 
     assert [ev.event_from(e.type, e.data).type for e in events] == ["ConcertAnnounced"]
@@ -400,7 +401,7 @@ class SpyCache(ConcertCache):
 @pytest.mark.parametrize("batch_size", [2, 1000])
 def test_the_projector_takes_cached_states_only_at_the_version_it_projects(store, batch_size):
     fill(store)
-    WriteModelProjector(store.engine, store).catch_up()
+    catch_up(WriteModelProjector(store.engine, store), store)
     expected = all_rows(store)
     cache = SpyCache()
     with store.engine.connect() as conn:  # the crawl's steps leave the current states there
@@ -409,7 +410,7 @@ def test_the_projector_takes_cached_states_only_at_the_version_it_projects(store
     cache.asked.clear()
     projector = WriteModelProjector(store.engine, store, batch_size=batch_size, cache=cache)
 
-    assert projector.rebuild() == store.last_position()
+    assert rebuild(projector, store) == store.last_position()
 
     assert all_rows(store) == expected
     versions = {concert_id: len(store.read_stream(concert_stream(concert_id)))

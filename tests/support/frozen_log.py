@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.config import Config
+from bandcrawler.services.indexing import reindex
+from bandcrawler.services.projections import catch_up
 from bandcrawler.store.tables import band_sources, bands, concerts, events
 
 DIRECTORY = Path(__file__).resolve().parent.parent / "fixtures" / "frozen_log"
@@ -46,8 +48,8 @@ def replay(database_url: str, es_url: str, alias: str, rows: list[dict[str, Any]
                              index_alias=alias))
     try:
         load_log(app, rows)
-        app.write_model.catch_up()
-        app.read_model.rebuild()
+        catch_up(app.write_model, app.store)
+        reindex(app.read_model, app.store)
         return {**write_model_rows(app), "documents": documents(app, alias)}
     finally:
         app.close()
