@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.cli.handlers import UserError
@@ -22,7 +23,8 @@ NO_SOURCE = ("no source given for {name!r}: add --website URL, --ical URL, --ban
              "MusicBrainz)")
 
 
-def run_band(app: Bandcrawler, args: argparse.Namespace, settings) -> int:
+def run_band(app: Bandcrawler, args: argparse.Namespace, settings: Callable[[], Any]) -> int:
+    """`settings()` gives the Scrapy settings, built only for the commands that go online."""
     if args.band_command == "list":
         statuses = band_statuses(app.store)
         if args.json:
@@ -35,7 +37,7 @@ def run_band(app: Bandcrawler, args: argparse.Namespace, settings) -> int:
     from bandcrawler.http_client import FetchError
     from bandcrawler.services.discovery import make_discoverer
 
-    discoverer = make_discoverer(settings)
+    discoverer = make_discoverer(settings())
     try:
         if args.band_command == "import":
             from bandcrawler.cli.band_import import run_import

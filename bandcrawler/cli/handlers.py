@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 def band(app: Bandcrawler, args: argparse.Namespace) -> int:
     from bandcrawler.cli.bands import run_band
 
-    return run_band(app, args, project_settings(dict(args.settings)))
+    return run_band(app, args, lambda: project_settings(dict(args.settings)))
 
 
 def search(app: Bandcrawler, args: argparse.Namespace) -> int:
