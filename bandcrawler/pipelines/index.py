@@ -86,8 +86,8 @@ class IndexPipeline(ContextPipeline):
         except Exception as exc:  # noqa: BLE001 - the saga keeps the step pending, with why
             reason = str(exc) if isinstance(exc, ReadModelUnavailable) \
                 else f"{type(exc).__name__}: {exc}"[:300]
-            logger.warning("Read model not caught up; %d concert(s) left pending: %s",
-                           len(waiting), reason)
+            logger.warning("Elasticsearch did not take %d document(s): %s; they stay pending "
+                           "(bandcrawler saga resume)", len(waiting), reason)
             await self.context.run("db", self.app.saga.report_indexed, {},
                                    dict.fromkeys(waiting, reason))
 
