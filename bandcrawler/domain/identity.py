@@ -19,11 +19,17 @@ def normalize_key(text: str | None) -> str:
     return re.sub(r"[\W_]+", " ", bare).strip()
 
 
-def band_id_for(name: str) -> str:
+def slug_for(name: str, what: str = "band") -> str:
+    """The id a named thing (a band, a watch) gets from its name: its matching key, hyphened;
+    ValueError when the name has no letter or digit."""
     slug = normalize_key(name).replace(" ", "-")
     if not slug:
-        raise ValueError("a band needs a name with at least one letter or digit")
+        raise ValueError(f"a {what} needs a name with at least one letter or digit")
     return slug
+
+
+def band_id_for(name: str) -> str:
+    return slug_for(name, "band")
 
 
 def band_stream(band_id: str) -> str:

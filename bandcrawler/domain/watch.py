@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bandcrawler.domain.events import DomainEvent, WatchCreated, WatchRemoved
-from bandcrawler.domain.identity import band_id_for, normalize_key
+from bandcrawler.domain.identity import band_id_for, slug_for
 
 __all__ = ["CHANGE_KINDS", "Watch", "WatchCreated", "WatchRemoved", "decide_create",
            "decide_remove", "haversine_km", "watch_id_for", "watch_stream"]
@@ -18,10 +18,7 @@ CHANGE_KINDS = ("announced", "cancelled", "postponed", "rescheduled", "moved", "
 
 
 def watch_id_for(name: str) -> str:
-    slug = normalize_key(name).replace(" ", "-")
-    if not slug:
-        raise ValueError("a watch needs a name with at least one letter or digit")
-    return slug
+    return slug_for(name, "watch")
 
 
 def watch_stream(watch_id: str) -> str:
