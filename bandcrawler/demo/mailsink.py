@@ -3,10 +3,11 @@ a folder as an .eml file."""
 
 from __future__ import annotations
 
-import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+
+from bandcrawler.demo.devserver import free_port
 
 
 class MailSink:
@@ -28,9 +29,7 @@ class MailSink:
                 path.write_bytes(envelope.content)
                 return "250 OK"
 
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         self._controller = Controller(Handler(), hostname="127.0.0.1", port=port)
         self.url = f"smtp://127.0.0.1:{port}"
 

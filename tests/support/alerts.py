@@ -8,6 +8,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from bandcrawler.demo.devserver import free_port
 from bandcrawler.domain.concert import listing_from
 from bandcrawler.geo.model import GeoResult
 from bandcrawler.services.concerts import geocode_concert, record_listing
@@ -100,7 +101,6 @@ class SmtpSink:
     certificate); `messages` holds what it was sent, parsed."""
 
     def __init__(self, tmp_path, user: str = "alerts", password: str = "s3cret-pw"):
-        import socket
         import ssl
 
         import trustme
@@ -132,9 +132,7 @@ class SmtpSink:
                 sink.logins.append(auth_data.login.decode())
             return AuthResult(success=ok)
 
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port,
                                      tls_context=context, require_starttls=True,
                                      authenticator=authenticate, auth_require_tls=True)
