@@ -16,7 +16,7 @@ import pytest
 from bandcrawler.search.client import make_client
 from bandcrawler.search.index import ConcertIndex
 from tests.support.commands import Deployment
-from tests.support.servers import handler_server
+from tests.support.servers import handler_server, reply
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "bandsintown"
 # The app id the saved answers echo in their links, as the real API echoes the caller's.
@@ -63,13 +63,8 @@ class FakeBandsintownApi:
     @staticmethod
     def _send(handler, status: int, body: bytes, content_type: str = "application/json",
               headers: dict[str, str] | None = None) -> None:
-        handler.send_response(status)
-        handler.send_header("Content-Type", f"{content_type}; charset=utf-8")
-        handler.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(body)
+        reply(handler, body, f"{content_type}; charset=utf-8", status,
+              (headers or {}).items())
 
 
 @pytest.fixture(scope="module")

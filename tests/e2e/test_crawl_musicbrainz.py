@@ -22,7 +22,7 @@ from bandcrawler.search.client import make_client
 from bandcrawler.search.index import ConcertIndex
 from bandcrawler.services.projections import catch_up
 from tests.support.commands import Deployment
-from tests.support.servers import handler_server
+from tests.support.servers import handler_server, reply
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "musicbrainz"
 MBID = "6a9b8c7d-1e2f-4a3b-9c8d-7e6f5a4b3c2d"
@@ -63,11 +63,7 @@ class MusicBrainzAPI:
 
     @staticmethod
     def _answer(handler, status: int, content_type: str, body: bytes) -> None:
-        handler.send_response(status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        reply(handler, body, content_type, status)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 from bandcrawler.search.client import make_client
 from bandcrawler.search.index import ConcertIndex
 from tests.support.commands import Deployment
-from tests.support.servers import handler_server
+from tests.support.servers import handler_server, reply
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "languages"
 BAND = "The Lantern Choir"
@@ -35,11 +35,7 @@ def serve(handler) -> None:
         return
     name, content_type = found
     body = (FIXTURES / name).read_bytes()
-    handler.send_response(200)
-    handler.send_header("Content-Type", content_type)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
+    reply(handler, body, content_type)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 
 from tests.support.browser import chromium
 from tests.support.commands import Deployment
-from tests.support.servers import handler_server
+from tests.support.servers import handler_server, reply
 from tests.support.web import web_client
 
 # The crawler strips whole tags from a source's text; what gets through is what the page must
@@ -47,11 +47,7 @@ def _handle(request):
     if body is None:
         request.send_error(404)
         return
-    request.send_response(200)
-    request.send_header("Content-Type", "text/html; charset=utf-8")
-    request.send_header("Content-Length", str(len(body)))
-    request.end_headers()
-    request.wfile.write(body)
+    reply(request, body, "text/html; charset=utf-8")
 
 
 @pytest.fixture(scope="module")

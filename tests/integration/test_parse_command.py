@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bandcrawler.cli.main import main
-from tests.support.servers import handler_server
+from tests.support.servers import handler_server, reply
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -42,11 +42,7 @@ def test_a_url_is_fetched_once_with_the_crawler_user_agent(capsys):
 
     def serve(handler):
         seen.append(handler.headers["User-Agent"])
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        reply(handler, body, "text/html")
 
     with handler_server(serve) as url:
         code, out, _ = run(capsys, "-s", "USER_AGENT=bandcrawler-test/1.0", "parse",

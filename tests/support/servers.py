@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bandcrawler.demo.devserver import (
@@ -47,3 +47,15 @@ def handler_server(handle: Callable[[http.server.BaseHTTPRequestHandler], None])
 
 def elasticsearch_url_from_env() -> str | None:
     return os.environ.get("ELASTICSEARCH_URL") or None
+
+
+def reply(handler: http.server.BaseHTTPRequestHandler, body: bytes, content_type: str,
+          status: int = 200, headers: Iterable[tuple[str, str]] = ()) -> None:
+    """Answer the request with `body`, its type and length (and any further headers)."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    for name, value in headers:
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(body)
