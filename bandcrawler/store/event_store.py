@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, null, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from bandcrawler.domain.upcasting import OUTDATED, upcast, written_version
@@ -44,7 +44,7 @@ class StoredEvent(NamedTuple):
     version: int
     type: str
     data: dict[str, Any]
-    meta: dict[str, Any]
+    meta: dict[str, Any] | None  # None when read without it (`with_meta=False`)
     recorded_at: str
     schema_version: int
 
@@ -52,6 +52,8 @@ class StoredEvent(NamedTuple):
 # StoredEvent's fields, in order: rows of `select(*COLUMNS)` construct it positionally.
 COLUMNS = (events.c.position, events.c.stream_id, events.c.version, events.c.type,
            events.c.data, events.c.meta, events.c.recorded_at, events.c.schema_version)
+# The same without the metadata, whose JSON a fold would decode for nothing.
+WITHOUT_META = tuple(null().label("meta") if c is events.c.meta else c for c in COLUMNS)
 CHUNK = 500  # values per IN (...) list: far below every database's limit on parameters
 Append = tuple[str, Sequence[NewEvent], int]  # stream id, events, expected version
 
@@ -168,6 +170,59 @@ class EventStore:
         with self.engine.connect() as own:
             return to_stored(fetch_decoded(own, query))
 
+    def read_streams(self, conn: Connection, stream_ids: Iterable[str], *,
+                     up_to_position: int | None = None, with_meta: bool = True
+                     ) -> list[StoredEvent]:
+        """The events of these streams (those up to `up_to_position`, if given), by stream
+        and version: one query per CHUNK streams."""
+        wanted = list(dict.fromkeys(stream_ids))
+        found: list[StoredEvent] = []
+        for start in range(0, len(wanted), CHUNK):
+            query = select(*(COLUMNS if with_meta else WITHOUT_META)).where(
+                events.c.stream_id.in_(wanted[start:start + CHUNK]))
+            if up_to_position is not None:
+                query = query.where(events.c.position <= up_to_position)
+            query = query.order_by(events.c.stream_id, events.c.version)
+            found.extend(to_stored(fetch_decoded(conn, query)))
+        return found
+
+    def read_category(self, category: str, *, up_to_position: int | None = None,
+                      with_meta: bool = True, batch_size: int = 5000,
+                      conn: Connection | None = None) -> Iterator[StoredEvent]:
+        """Every event of the streams named `<category>-…` (those up to `up_to_position`),
+        by stream and version: each stream's events follow one another, so a reader can
+        fold one stream at a time. Read in pages of `batch_size` along the (stream,
+        version) key, on `conn` or else a connection per page, so that a long scan holds
+        no read transaction open while its reader works."""
+        # The category's streams as an index range: "concert-" up to "concert." ('-' + 1).
+        where = [events.c.stream_id >= f"{category}-", events.c.stream_id < f"{category}."]
+        if up_to_position is not None:
+            where.append(events.c.position <= up_to_position)
+        after: tuple[str, int] | None = None
+        while True:
+            query = select(*(COLUMNS if with_meta else WITHOUT_META)).where(*where)
+            if after is not None:
+                query = query.where(tuple_(events.c.stream_id, events.c.version) > after)
+            query = query.order_by(events.c.stream_id, events.c.version).limit(batch_size)
+            if conn is not None:
+                page = to_stored(fetch_decoded(conn, query))
+            else:
+                with self.engine.connect() as own:
+                    page = to_stored(fetch_decoded(own, query))
+            yield from page
+            if len(page) < batch_size:
+                return
+            after = (page[-1].stream_id, page[-1].version)
+
+    def stream_ids(self, conn: Connection, category: str, *,
+                   up_to_position: int | None = None) -> set[str]:
+        """The streams named `<category>-…` that have events (up to `up_to_position`)."""
+        query = select(events.c.stream_id).distinct().where(
+            events.c.stream_id >= f"{category}-", events.c.stream_id < f"{category}.")
+        if up_to_position is not None:
+            query = query.where(events.c.position <= up_to_position)
+        return set(conn.execute(query).scalars())
+
     def read_all(self, after_position: int = 0, *, batch_size: int = 1000,
                  limit: int | None = None) -> Iterator[StoredEvent]:
         """Every event after `after_position`, in position order, read in batches on one
@@ -185,9 +240,13 @@ class EventStore:
                     return
                 after_position = batch[-1].position
 
-    def last_position(self) -> int:
-        with self.engine.connect() as conn:
-            return conn.execute(select(func.max(events.c.position))).scalar() or 0
+    def last_position(self, conn: Connection | None = None) -> int:
+        """The position of the log's last event (0 when it is empty)."""
+        query = select(func.max(events.c.position))
+        if conn is not None:
+            return conn.execute(query).scalar() or 0
+        with self.engine.connect() as own:
+            return own.execute(query).scalar() or 0
 
 
 def stream_versions(conn: Connection, stream_ids: Iterable[str], *,
