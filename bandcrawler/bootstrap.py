@@ -8,6 +8,7 @@ from functools import cached_property
 from bandcrawler.config import Config
 from bandcrawler.store.engine import make_engine
 from bandcrawler.store.event_store import EventStore
+from bandcrawler.store.repository import ConcertRepository
 from bandcrawler.store.saga import SagaStore
 from bandcrawler.store.write_model import WriteModelProjector
 
@@ -22,7 +23,11 @@ class Bandcrawler:
         self.engine = make_engine(config.database_url)
         self.store = EventStore(self.engine)
         self.saga = SagaStore(self.engine)
-        self.write_model = WriteModelProjector(self.engine, self.store, saga=self.saga)
+        # One repository of concerts per process: its identity map spares the crawl's steps
+        # and the projections that follow them folding the same streams again.
+        self.concerts = ConcertRepository(self.store)
+        self.write_model = WriteModelProjector(self.engine, self.store, saga=self.saga,
+                                               repository=self.concerts)
 
     @cached_property
     def locator(self):
@@ -51,7 +56,7 @@ class Bandcrawler:
 
         return ReadModelProjector(self.store, self.elasticsearch, self.config.index_alias,
                                   self.saga, max_docs=self.config.bulk_max_docs,
-                                  cache=self.write_model.cache)
+                                  repository=self.concerts)
 
     def projections(self) -> list:
         """Every follower of the log, in the order `bandcrawler follow` runs them."""

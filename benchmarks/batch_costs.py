@@ -2,7 +2,8 @@
 
 `python -m benchmarks.batch_costs` crawls a one-page site with one concert (all pipelines,
 offline geocoder, SQLite, Elasticsearch) in a child process that counts, from the first hop
-of a pipeline onwards: calls of `CrawlContext.run` (a hop to a worker thread), by thread;
+of a pipeline onwards: calls of `CrawlContext.run` (a hop to a worker thread) and of what
+`CrawlContext.waiting_on` gives (a hop from one worker thread to another), by thread;
 writing transactions (`BEGIN IMMEDIATE` on SQLite) and reads (`BEGIN`); and SELECTs on
 `events`. Counts, not timings: they hold on a busy machine.
 """
@@ -48,6 +49,19 @@ def _count_in_child(args: list[str]) -> None:
         return await run(self, thread, fn, *a, **kw)
 
     context.CrawlContext.run = counting_run  # type: ignore[method-assign]
+    waiting_on = context.CrawlContext.waiting_on
+
+    def counting_waiting_on(self, thread):
+        call = waiting_on(self, thread)
+
+        def counted(fn, *a):
+            COUNTS[f"hops to {thread}"] += 1
+            COUNTS["hops"] += 1
+            return call(fn, *a)
+
+        return counted
+
+    context.CrawlContext.waiting_on = counting_waiting_on  # type: ignore[method-assign]
 
     @event.listens_for(Engine, "before_cursor_execute")
     def _statement(conn, cursor, statement, parameters, ctx, many):

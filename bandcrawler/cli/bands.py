@@ -183,7 +183,7 @@ def _remove(app: Bandcrawler, args: argparse.Namespace) -> int:
         band_id = remove_band(app.store, app.write_model, args.name)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    withdrawn = withdraw_band_concerts(app.store, band_id, {"command": "band remove"})
+    withdrawn = withdraw_band_concerts(app.concerts, band_id, {"command": "band remove"})
     for concert_id, version in withdrawn.items():
         app.saga.report(concert_id, version=version)
     catch_up(app.write_model, app.store)

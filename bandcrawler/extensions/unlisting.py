@@ -85,7 +85,7 @@ class UnlistingExtension:
         meta = {"spider": spider.name, "job": self.crawler.settings.get("JOB_ID")}
         unlisted: dict[str, int] = {}
         for band_id in sorted(band_ids):
-            unlisted.update(await context.run("db", unlist_missing, app.store, band_id,
+            unlisted.update(await context.run("db", unlist_missing, app.concerts, band_id,
                                               spider.name, self.seen[band_id], today, meta))
         if not unlisted:
             return

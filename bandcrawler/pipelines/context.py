@@ -17,7 +17,6 @@ from scrapy.statscollectors import StatsCollector
 
 from bandcrawler.bootstrap import Bandcrawler
 from bandcrawler.config import Config
-from bandcrawler.services.streams import ConcertCache
 
 COUNT_FLUSH = 1000
 T = TypeVar("T")
@@ -37,11 +36,6 @@ class CrawlContext:
         self.stats = stats
         self._counts: Counter[str] = Counter()
         self._counted = 0
-        # The concerts in flight between the steps (a few batches' worth), store thread only.
-        self.concerts = ConcertCache()
-        # So the projections need not fold them again (the read model, built on first use,
-        # takes the write model's).
-        app.write_model.cache = self.concerts
         self._threads = {name: ThreadPoolExecutor(1, thread_name_prefix=f"bandcrawler-{name}")
                          for name in ("db", "geo", "es")}
 
@@ -70,6 +64,16 @@ class CrawlContext:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._threads[thread],
                                           functools.partial(fn, *args, **kwargs))
+
+    def waiting_on(self, thread: str) -> Callable[..., Any]:
+        """`call(fn, *args)`: fn(*args) on `thread`, waited for: for work that runs on
+        another worker thread already and hands a part of it over."""
+        pool = self._threads[thread]
+
+        def call(fn: Callable[..., T], *args: Any) -> T:
+            return pool.submit(fn, *args).result()
+
+        return call
 
     def count(self, name: str, n: int = 1) -> None:
         """Add `n` to the crawl stat `name`. Counts are handed to Scrapy's stats in bulk (every

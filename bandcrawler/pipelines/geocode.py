@@ -6,14 +6,7 @@ import logging
 from typing import Any
 
 from bandcrawler.pipelines.context import Batcher, ContextPipeline, is_settled, step_errors
-from bandcrawler.services.concerts import (
-    Located,
-    load_concerts,
-    locate_concerts,
-    record_locations,
-)
-from bandcrawler.services.unit_of_work import MAX_CONFLICT_RETRIES
-from bandcrawler.store.event_store import ConcurrencyError
+from bandcrawler.services.concerts import Located, geocode_concerts
 
 logger = logging.getLogger(__name__)
 
@@ -42,22 +35,12 @@ class GeocodePipeline(ContextPipeline):
         return item
 
     async def _geocode_batch(self, batch: list[tuple[str, dict[str, Any]]]) -> list[Located]:
-        """services.concerts.geocode_concerts, with the store's work on its thread and the
-        locating on the geocoder's."""
-        run, store, cache = self.context.run, self.app.store, self.context.concerts
+        """services.concerts.geocode_concerts on the geocoder's thread, its store work on the
+        store's."""
         metas: dict[str, dict[str, Any]] = {}
         for concert_id, meta in batch:
             metas.setdefault(concert_id, meta)
-        todo, done = list(metas), dict[str, Located]()
-        for _attempt in range(MAX_CONFLICT_RETRIES):
-            concerts = await run("db", load_concerts, store, todo, cache)
-            decisions = await run("geo", locate_concerts, self.app.locator, concerts)
-            outcome = await run("db", record_locations, store, concerts, decisions,
-                                [metas[c.concert_id] for c in concerts], cache)
-            done.update((c.concert_id, found) for c, found in zip(concerts, outcome,
-                                                                  strict=True) if found)
-            todo = [c.concert_id for c, found in zip(concerts, outcome, strict=True)
-                    if found is None]
-            if not todo:
-                return [done[concert_id] for concert_id, _ in batch]
-        raise ConcurrencyError(f"concert-{todo[0]}", -1)
+        done = await self.context.run("geo", geocode_concerts, self.app.concerts,
+                                      self.app.locator, metas,
+                                      on_store=self.context.waiting_on("db"))
+        return [done[concert_id] for concert_id, _ in batch]

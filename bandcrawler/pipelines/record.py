@@ -13,8 +13,7 @@ class RecordPipeline(ContextPipeline):
     def __init__(self, crawler):
         super().__init__(crawler)
         self._record = self.context.batcher("db", functools.partial(
-            record_crawled_listings, self.app.store, self.app.saga,
-            cache=self.context.concerts))
+            record_crawled_listings, self.app.concerts, self.app.saga))
         self._job = crawler.settings.get("JOB_ID") or None
 
     async def process_item(self, item):

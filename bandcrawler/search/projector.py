@@ -20,7 +20,7 @@ from bandcrawler.store.checkpoints import (
     save_checkpoint,
 )
 from bandcrawler.store.event_store import EventStore, StoredEvent
-from bandcrawler.store.repository import ConcertCache, every_concert, read_concerts
+from bandcrawler.store.repository import ConcertRepository
 from bandcrawler.store.saga import SagaStore
 
 logger = logging.getLogger(__name__)
@@ -53,10 +53,12 @@ class ReadModelProjector:
 
     def __init__(self, store: EventStore, client, alias: str, saga: SagaStore, *,
                  max_docs: int = 500, target: str | None = None,
-                 cache: ConcertCache | None = None, clock: Callable[[], float] = time.monotonic):
+                 repository: ConcertRepository | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.store, self.client, self.saga = store, client, saga
         self.index = ConcertIndex(client, alias)
-        self.max_docs, self.target, self.cache = max_docs, target, cache
+        self.max_docs, self.target = max_docs, target
+        self.repository = repository or ConcertRepository(store)
         self._clock = clock
         self._resolved: tuple[str, float] | None = None
         self.stats: Counter[str] = Counter()  # documents indexed and failed, for crawl stats
@@ -74,9 +76,9 @@ class ReadModelProjector:
         name = self.name
         touched = {e.stream_id: e.version for e in batch if e.stream_id.startswith("concert-")}
         with self.store.engine.connect() as conn:
-            states = read_concerts(conn, [s.removeprefix("concert-") for s in touched],
-                                   self.cache, up_to_position=batch[-1].position,
-                                   versions=touched, read_only=True)
+            states = self.repository.get_many(
+                conn, [s.removeprefix("concert-") for s in touched],
+                up_to_position=batch[-1].position, versions=touched, read_only=True)
         result = self._send(states.values())
         self.stats.update(indexed=len(result.indexed), failed=len(result.failed))
         if result.unavailable:
@@ -91,7 +93,7 @@ class ReadModelProjector:
         """Index the current state of these concerts now (saga resume: those Elasticsearch
         rejected before), telling the saga what happened."""
         with self.store.engine.connect() as conn:
-            states = read_concerts(conn, concert_ids, read_only=True)
+            states = self.repository.get_many(conn, concert_ids, read_only=True)
         try:
             self._current_index()
         except ReadModelUnavailable as exc:
@@ -192,7 +194,7 @@ class ReadModelProjector:
                 sending.append(sender.submit(send, chunk))
 
             chunk: list[Concert] = []
-            for concert in every_concert(self.store.engine, up_to_position=head):
+            for concert in self.repository.every(up_to_position=head):
                 chunk.append(concert)
                 if len(chunk) >= REBUILD_CHUNK:
                     submit(chunk)
@@ -213,4 +215,4 @@ class ReadModelProjector:
 
 def fold_all_concerts(store: EventStore) -> dict[str, Concert]:
     """Every concert's current state, by id."""
-    return {concert.concert_id: concert for concert in every_concert(store.engine)}
+    return {concert.concert_id: concert for concert in ConcertRepository(store).every()}

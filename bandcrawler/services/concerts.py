@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
@@ -19,31 +19,26 @@ from bandcrawler.domain.concert import (
 from bandcrawler.domain.events import DomainEvent
 from bandcrawler.domain.identity import (
     concert_id_for,
-    concert_stream,
     natural_key,
     source_key,
     town_natural_key,
 )
-from bandcrawler.services.streams import (
-    ConcertCache,
-    Decided,
-    append_decided,
-    fold_decided,
+from bandcrawler.services.streams import Decided, append_decided, fold_decided
+from bandcrawler.services.unit_of_work import retry_on_conflict
+from bandcrawler.store.event_store import utc_now
+from bandcrawler.store.repository import (
+    ConcertRepository,
     known_concert_ids,
-    read_concerts,
+    remember_keys_many,
 )
-from bandcrawler.services.unit_of_work import MAX_CONFLICT_RETRIES, retry_on_conflict
-from bandcrawler.store.event_store import ConcurrencyError, EventStore, utc_now
-from bandcrawler.store.repository import remember_keys_many
 
 logger = logging.getLogger(__name__)
-
-
+T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Recorded:
-    """What recording a listing did. `concert` (the state after it) is read-only: with a
-    cache, the cache holds it."""
+    """What recording a listing did. `concert` (the state after it) is read-only: the
+    repository's identity map holds it."""
 
     concert_id: str
     version: int
@@ -75,25 +70,24 @@ def listing_keys(listing: Listing) -> list[str]:
     return keys
 
 
-def record_listing(store: EventStore, listing: Listing, meta: dict[str, Any]) -> Recorded:
+def record_listing(concerts: ConcertRepository, listing: Listing,
+                   meta: dict[str, Any]) -> Recorded:
     """Decide and append what the listing says that is new, with the identity keys, atomically."""
-    return record_listings(store, [(listing, meta)])[0]
+    return record_listings(concerts, [(listing, meta)])[0]
 
 
-def record_listings(store: EventStore, batch: Sequence[tuple[Listing, dict[str, Any]]],
-                    cache: ConcertCache | None = None) -> list[Recorded]:
+def record_listings(concerts: ConcertRepository,
+                    batch: Sequence[tuple[Listing, dict[str, Any]]]) -> list[Recorded]:
     """`record_listing` for each (listing, meta), in order, in one transaction: the outcome of
     one transaction each (a later listing sees what an earlier one recorded), at a fraction
     of the cost. All or none; a concurrent append elsewhere makes the whole batch decide again.
     """
     def attempt() -> list[Recorded]:
-        with store.engine.begin() as conn:
-            return _record(store, conn, batch, cache)
+        with concerts.store.engine.begin() as conn:
+            return _record(concerts, conn, batch)
 
     recorded = retry_on_conflict(attempt)
-    if cache is not None:
-        # Handed over: the states are the callers' to read, no longer to change.
-        cache.put({r.concert_id: r.concert for r in recorded}.values(), owned=True)
+    concerts.saved({r.concert_id: r.concert for r in recorded}.values())
     return recorded
 
 
@@ -101,20 +95,19 @@ class Settlements(Protocol):
     def settled(self, versions: dict[str, int]) -> set[str]: ...
 
 
-def record_crawled_listings(store: EventStore, saga: Settlements,
-                            batch: Sequence[tuple[Listing, dict[str, Any]]],
-                            cache: ConcertCache | None = None) -> list[Recorded]:
+def record_crawled_listings(concerts: ConcertRepository, saga: Settlements,
+                            batch: Sequence[tuple[Listing, dict[str, Any]]]) -> list[Recorded]:
     """`record_listings`, telling which listings are settled: already recorded, for a concert
     whose saga is complete at its current version (one saga query for the batch), so that a
     re-crawl of unchanged sources does no later step for them."""
-    recorded = record_listings(store, batch, cache)
+    recorded = record_listings(concerts, batch)
     unchanged = {r.concert_id: r.version for r in recorded if not r.appended}
     settled = saga.settled(unchanged) if unchanged else set()
     return [replace(r, settled=True) if r.concert_id in settled else r for r in recorded]
 
 
-def _record(store: EventStore, conn: Connection, batch: Sequence[tuple[Listing, dict[str, Any]]],
-            cache: ConcertCache | None) -> list[Recorded]:
+def _record(concerts: ConcertRepository, conn: Connection,
+            batch: Sequence[tuple[Listing, dict[str, Any]]]) -> list[Recorded]:
     keyed = [(listing, meta, listing_keys(listing)) for listing, meta in batch]
     known = known_concert_ids(conn, (key for _, _, keys in keyed for key in keys))
     new_keys: dict[str, str] = {}
@@ -126,15 +119,15 @@ def _record(store: EventStore, conn: Connection, batch: Sequence[tuple[Listing, 
             if key not in known:
                 known[key] = new_keys[key] = concert_id
         ids.append(concert_id)
-    concerts = read_concerts(conn, ids, cache)
+    states = concerts.get_many(conn, ids)
     recorded, appends = [], []
     for (listing, meta, _), concert_id in zip(keyed, ids, strict=True):
-        concert = concerts[concert_id]  # a later listing of it sees what an earlier one added
+        concert = states[concert_id]  # a later listing of it sees what an earlier one added
         decided = decide_listing(concert, listing, utc_now())
         if decided:
             appends.append(Decided(concert, decided, meta, fold_decided(concert, decided)))
         recorded.append(Recorded(concert_id, concert.version, len(decided), concert))
-    append_decided(store, conn, appends)
+    append_decided(concerts.store, conn, appends)
     remember_keys_many(conn, new_keys)
     return recorded
 
@@ -149,76 +142,59 @@ class Located:
         return self.error is None
 
 
-def geocode_concert(store: EventStore, locator: Locator, concert_id: str,
+def geocode_concert(concerts: ConcertRepository, locator: Locator, concert_id: str,
                     meta: dict[str, Any]) -> Located:
     """Locate the concert's venue, unless already located; records success or failure."""
-    return geocode_concerts(store, locator, [concert_id], meta)[concert_id]
+    return geocode_concerts(concerts, locator, {concert_id: meta})[concert_id]
 
 
-def geocode_concerts(store: EventStore, locator: Locator, concert_ids: Sequence[str],
-                     meta: dict[str, Any], cache: ConcertCache | None = None
-                     ) -> dict[str, Located]:
-    """`geocode_concert` for several concerts: read them, locate them, append what was found.
+def _here(fn: Callable[..., T], *args: Any) -> T:
+    return fn(*args)
 
-    The three stages are separate functions so that the pipeline can run the locating on
-    a thread of its own (an online geocoder waits out its rate limit there).
+
+def geocode_concerts(concerts: ConcertRepository, locator: Locator,
+                     metas: Mapping[str, dict[str, Any]], *,
+                     on_store: Callable[..., Any] = _here) -> dict[str, Located]:
+    """`geocode_concert` for several concerts (concert id -> the metadata of what is
+    recorded for it): read them, locate them, append what was found in one transaction;
+    again, all of it, when another writer moved one of them on meanwhile.
+
+    The locating runs where this is called, the store's work through `on_store(fn, *args)`:
+    the crawl calls this on the geocoder's thread (an online geocoder waits out its rate
+    limit there) and hands the store's work to the store's thread.
     """
-    todo, done = list(dict.fromkeys(concert_ids)), dict[str, Located]()
-    for _attempt in range(MAX_CONFLICT_RETRIES):
-        concerts = load_concerts(store, todo, cache)
-        decisions = locate_concerts(locator, concerts)
-        outcome = record_locations(store, concerts, decisions, [meta] * len(concerts), cache)
-        done.update((c.concert_id, located) for c, located in zip(concerts, outcome,
-                                                                  strict=True) if located)
-        todo = [c.concert_id for c, located in zip(concerts, outcome, strict=True)
-                if located is None]
-        if not todo:
-            return done
-    raise ConcurrencyError(concert_stream(todo[0]), -1)
+    ids = list(metas)
 
+    def attempt() -> dict[str, Located]:
+        states = on_store(concerts.current, ids)
+        decisions = [_locate(locator, c) if c.needs_geocoding() else None for c in states]
+        return on_store(_record_locations, concerts, states, decisions,
+                        [metas[c.concert_id] for c in states])
 
-def load_concerts(store: EventStore, concert_ids: Sequence[str],
-                  cache: ConcertCache | None = None) -> list[Concert]:
-    """The current state of each concert, read at once."""
-    with store.engine.connect() as conn:
-        concerts = read_concerts(conn, concert_ids, cache)
-    return [concerts[concert_id] for concert_id in concert_ids]
+    return retry_on_conflict(attempt)
 
 
 Decision = tuple[list[DomainEvent], "str | None"]  # events to append, reason it failed
 
 
-def locate_concerts(locator: Locator, concerts: Sequence[Concert]) -> list[Decision | None]:
-    """What locating each concert decides; None for those already located."""
-    return [_locate(locator, c) if c.needs_geocoding() else None for c in concerts]
-
-
-def record_locations(store: EventStore, concerts: Sequence[Concert],
-                     decisions: Sequence[Decision | None], metas: Sequence[dict[str, Any]],
-                     cache: ConcertCache | None = None) -> list[Located | None]:
+def _record_locations(concerts: ConcertRepository, states: Sequence[Concert],
+                      decisions: Sequence[Decision | None], metas: Sequence[dict[str, Any]]
+                      ) -> dict[str, Located]:
     """Append the decisions (with their metadata) in one transaction, folding them into the
-    concerts; None for a concert that another writer moved on meanwhile (read it and locate
-    it again)."""
-    outcome: list[Located | None] = [
-        Located(concert, decision[1] if decision else None)
-        for concert, decision in zip(concerts, decisions, strict=True)]
-    if not any(decision and decision[0] for decision in decisions):
+    states; raises ConcurrencyError (nothing written) when another writer moved one of them
+    on since it was read."""
+    outcome = {concert.concert_id: Located(concert, decision[1] if decision else None)
+               for concert, decision in zip(states, decisions, strict=True)}
+    appends = [Decided(concert, decision[0], meta, concert.version)
+               for concert, decision, meta in zip(states, decisions, metas, strict=True)
+               if decision and decision[0]]
+    if not appends:
         return outcome  # nothing to write: no transaction
-    appends = []
-    for concert, decision, meta in zip(concerts, decisions, metas, strict=True):
-        if decision and decision[0]:
-            appends.append(Decided(concert, decision[0], meta, concert.version))
-    try:
-        with store.engine.begin() as conn:
-            append_decided(store, conn, appends)
-    except ConcurrencyError as exc:  # rolled back: locate them all again
-        logger.debug("Retrying geocoding after a concurrent append: %s", exc)
-        return [None if decision and decision[0] else located
-                for located, decision in zip(outcome, decisions, strict=True)]
+    with concerts.store.engine.begin() as conn:
+        append_decided(concerts.store, conn, appends)
     for d in appends:
         fold_decided(d.concert, d.events)
-    if cache is not None:
-        cache.put((d.concert for d in appends), owned=True)  # handed over, as above
+    concerts.saved(d.concert for d in appends)
     return outcome
 
 

@@ -28,7 +28,7 @@ def resume_pending(app, *, due_only: bool = False,
     ids = [s.concert_id for s in states]
     for state in states:
         if state.pending_step == "geocode":
-            located = geocode_concert(app.store, app.locator, state.concert_id,
+            located = geocode_concert(app.concerts, app.locator, state.concert_id,
                                       {"resumed": True})
             app.saga.report(state.concert_id, version=located.concert.version,
                             geocoded=located.done,

@@ -1,30 +1,18 @@
-"""Many streams in one transaction: what the batched use cases read and write at once.
-
-The reads are one query per batch (`read_concerts`, with the `ConcertCache`, lives in the
-store's repository, which the write-model projector shares); the writes are one statement
-per batch (`EventStore.append_many`, `remember_keys_many`).
-"""
+"""Decisions on many concerts in one transaction: what the batched use cases write at once
+(one statement per batch: `EventStore.append_many`; the reads are the repository's)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from bandcrawler.domain.concert import Concert
 from bandcrawler.domain.events import DomainEvent
 from bandcrawler.domain.identity import concert_stream
-from bandcrawler.store.event_store import CHUNK, EventStore
-from bandcrawler.store.repository import (
-    ConcertCache,
-    read_concerts,
-    to_new_events,
-)
-from bandcrawler.store.tables import concert_keys
-
-__all__ = ["ConcertCache", "Decided", "append_decided", "fold_decided",
-           "known_concert_ids", "read_concerts"]
+from bandcrawler.store.event_store import EventStore
+from bandcrawler.store.repository import to_new_events
 
 
 @dataclass
@@ -35,17 +23,6 @@ class Decided:
     events: list[DomainEvent]
     meta: dict
     expected_version: int
-
-
-def known_concert_ids(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
-    """Identity key -> concert id, for the keys that are mapped."""
-    wanted = list(dict.fromkeys(keys))
-    found: dict[str, str] = {}
-    for part in _chunks(wanted):
-        query = select(concert_keys.c.key, concert_keys.c.concert_id).where(
-            concert_keys.c.key.in_(part))
-        found.update(conn.execute(query).all())
-    return found
 
 
 def append_decided(store: EventStore, conn: Connection, decided: Sequence[Decided]) -> None:
@@ -63,8 +40,3 @@ def fold_decided(concert: Concert, decided: Sequence[DomainEvent]) -> int:
     for number, event in enumerate(decided, start=1):
         concert.apply(event, expected + number)
     return expected
-
-
-def _chunks(values: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start:start + CHUNK]

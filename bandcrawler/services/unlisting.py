@@ -22,8 +22,9 @@ from bandcrawler.domain.events import DomainEvent
 from bandcrawler.domain.identity import concert_stream
 from bandcrawler.services.unit_of_work import retry_on_conflict
 from bandcrawler.store.event_store import EventStore, utc_now
-from bandcrawler.store.repository import load_concert, to_new_events
-from bandcrawler.store.tables import concerts, source_reads
+from bandcrawler.store.repository import ConcertRepository, to_new_events
+from bandcrawler.store.tables import concerts as concert_rows
+from bandcrawler.store.tables import source_reads
 from bandcrawler.store.upsert import upsert
 
 
@@ -76,53 +77,54 @@ def check_listing(store: EventStore, band_id: str, kind: str, seen: Collection[s
     return trusted, row["suspect_reason"] if complete else None
 
 
-def unlist_missing(store: EventStore, band_id: str, source: str, seen: Collection[str],
+def unlist_missing(concerts: ConcertRepository, band_id: str, source: str, seen: Collection[str],
                    today: str, meta: dict[str, Any]) -> dict[str, int]:
     """Record `ConcertUnlisted` for the band's upcoming concerts that `source` listed before
     and did not list in this crawl (`seen`); returns concert id -> its new version.
 
     Only call it after a crawl that read the band's whole listing from that source.
     """
-    with store.engine.connect() as conn:
-        known = conn.execute(select(concerts.c.concert_id).where(
-            concerts.c.band_id == band_id, concerts.c.local_date >= today)).scalars().all()
+    with concerts.store.engine.connect() as conn:
+        known = conn.execute(select(concert_rows.c.concert_id).where(
+            concert_rows.c.band_id == band_id, concert_rows.c.local_date >= today)
+        ).scalars().all()
 
     def decide(concert: Concert) -> list[DomainEvent]:
         return decide_unlisted(concert, source, today, utc_now())
 
-    return _each(store, set(known) - set(seen), decide, meta)
+    return _each(concerts, set(known) - set(seen), decide, meta)
 
 
-def withdraw_band_concerts(store: EventStore, band_id: str, meta: dict[str, Any]
+def withdraw_band_concerts(concerts: ConcertRepository, band_id: str, meta: dict[str, Any]
                            ) -> dict[str, int]:
     """A removed band's concerts: every listing unlisted; returns concert id -> version."""
-    with store.engine.connect() as conn:
-        known = conn.execute(select(concerts.c.concert_id).where(
-            concerts.c.band_id == band_id)).scalars().all()
-    return _each(store, known, lambda c: decide_concert_withdrawn(c, utc_now()), meta)
+    with concerts.store.engine.connect() as conn:
+        known = conn.execute(select(concert_rows.c.concert_id).where(
+            concert_rows.c.band_id == band_id)).scalars().all()
+    return _each(concerts, known, lambda c: decide_concert_withdrawn(c, utc_now()), meta)
 
 
-def _each(store: EventStore, concert_ids: Collection[str],
+def _each(concerts: ConcertRepository, concert_ids: Collection[str],
           decide: Callable[[Concert], list[DomainEvent]], meta: dict[str, Any]
           ) -> dict[str, int]:
     changed = {}
     for concert_id in sorted(concert_ids):
-        version = _decide_on(store, concert_id, decide, meta)
+        version = _decide_on(concerts, concert_id, decide, meta)
         if version is not None:
             changed[concert_id] = version
     return changed
 
 
-def _decide_on(store: EventStore, concert_id: str,
+def _decide_on(concerts: ConcertRepository, concert_id: str,
                decide: Callable[[Concert], list[DomainEvent]], meta: dict[str, Any]
                ) -> int | None:
     def attempt() -> int | None:
-        with store.engine.begin() as conn:
-            concert = load_concert(store, conn, concert_id)
+        with concerts.store.engine.begin() as conn:
+            concert = concerts.get(conn, concert_id)
             decided = decide(concert)
             if not decided:
                 return None
-            store.append(conn, concert_stream(concert_id), to_new_events(decided, meta),
+            concerts.store.append(conn, concert_stream(concert_id), to_new_events(decided, meta),
                          concert.version)
             return concert.version + len(decided)
 

@@ -17,7 +17,7 @@ from bandcrawler.store.checkpoints import (
     save_checkpoint,
 )
 from bandcrawler.store.event_store import EventStore, StoredEvent
-from bandcrawler.store.repository import ConcertCache, read_concerts
+from bandcrawler.store.repository import ConcertRepository
 from bandcrawler.store.saga import Report, SagaStore
 from bandcrawler.store.tables import band_sources, bands, concerts
 from bandcrawler.store.upsert import insert_or_ignore_many, upsert_many
@@ -43,11 +43,11 @@ class WriteModelProjector:
     name = CHECKPOINT
 
     def __init__(self, engine: Engine, store: EventStore, batch_size: int = 500,
-                 cache: ConcertCache | None = None, saga: SagaStore | None = None):
+                 saga: SagaStore | None = None, repository: ConcertRepository | None = None):
         self.engine, self.store, self.batch_size = engine, store, batch_size
-        # The states a crawl's steps just folded (the crawl's runtime sets it): a concert
-        # whose state the cache holds at the version being projected is not folded again.
-        self.cache = cache
+        # The application's, shared with the crawl's steps: a concert whose state its
+        # identity map holds at the version being projected is not folded again.
+        self.repository = repository or ConcertRepository(store)
         self.saga = saga
 
     def checkpoint(self) -> int:
@@ -78,7 +78,7 @@ class WriteModelProjector:
 
     def _apply(self, conn: Connection, batch: Sequence[StoredEvent]) -> None:
         """Write the rows the batch changes: each touched concert as of the batch's last
-        position, its streams read in one query (or taken from the cache, which holds
+        position, its streams read in one query (or taken from the identity map, which holds
         states checked against their version at that position)."""
         # Every event after the checkpoint up to the batch's last position is in the batch,
         # so a touched stream's last event in it gives its version at that position.
@@ -88,9 +88,9 @@ class WriteModelProjector:
                 touched[event.stream_id] = event.version
         _apply_band_events(conn, [(event.type, event.data) for event in batch
                                   if event.type in BAND_EVENTS])
-        states = read_concerts(conn, [s.removeprefix("concert-") for s in touched], self.cache,
-                               up_to_position=batch[-1].position, versions=touched,
-                               read_only=True)
+        states = self.repository.get_many(
+            conn, [s.removeprefix("concert-") for s in touched],
+            up_to_position=batch[-1].position, versions=touched, read_only=True)
         upsert_many(conn, concerts, [concert_row(state) for state in states.values()],
                     ["concert_id"])
         if self.saga is not None:

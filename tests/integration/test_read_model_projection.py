@@ -28,7 +28,7 @@ def _record(app, number: int, **changes) -> str:
             "local_date": f"2025-04-{number + 1:02d}", "local_time": "20:00",
             "venue_name": "La Cigale", "venue_city": "Paris", "venue_country": "FR",
             "title": f"Live {number}", **changes}
-    recorded = record_listing(app.store, listing_from(clean_item(item)), {"spider": "test"})
+    recorded = record_listing(app.concerts, listing_from(clean_item(item)), {"spider": "test"})
     # As the pipelines do: located and persisted, so that only the index step is left.
     app.saga.report_many([Report(recorded.concert_id, version=recorded.version,
                                  geocoded=True, persisted_version=recorded.version)])

@@ -11,6 +11,7 @@ from bandcrawler.services.projections import catch_up
 from bandcrawler.services.validation import clean_item
 from bandcrawler.store.engine import make_engine
 from bandcrawler.store.event_store import EventStore
+from bandcrawler.store.repository import ConcertRepository
 from bandcrawler.store.write_model import WriteModelProjector
 
 META = {"spider": "test"}
@@ -21,6 +22,11 @@ def store(database_url):
     engine = make_engine(database_url)
     yield EventStore(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def repository(store) -> ConcertRepository:
+    return ConcertRepository(store)
 
 
 def listing(old_rule: bool, **changes):
@@ -38,9 +44,10 @@ VIENNA = {"source": "bandsintown", "source_id": "2031314", "venue_name": "Arena"
           "venue_city": "Vienna", "venue_country": "Austria"}
 
 
-def test_a_night_recorded_twice_under_two_city_names_is_reported_and_both_ids_stay(store):
-    first = record_listing(store, listing(True), META)
-    second = record_listing(store, listing(True, **VIENNA), META)
+def test_a_night_recorded_twice_under_two_city_names_is_reported_and_both_ids_stay(
+        store, repository):
+    first = record_listing(repository, listing(True), META)
+    second = record_listing(repository, listing(True, **VIENNA), META)
     assert first.concert_id != second.concert_id  # the old rule made two concerts
     catch_up(WriteModelProjector(store.engine, store), store)
     [group] = recorded_twice(store.engine)
@@ -48,13 +55,14 @@ def test_a_night_recorded_twice_under_two_city_names_is_reported_and_both_ids_st
         [first.concert_id, second.concert_id])
     # Re-crawled under the new rule, each listing still finds its own concert by its
     # source id: nothing is merged, nothing breaks.
-    again = record_listing(store, listing(False, **VIENNA), META)
+    again = record_listing(repository, listing(False, **VIENNA), META)
     assert again.concert_id == second.concert_id and again.appended == 0
 
 
-def test_under_the_new_rule_the_same_night_is_one_concert_and_nothing_is_reported(store):
-    first = record_listing(store, listing(False), META)
-    second = record_listing(store, listing(False, **VIENNA), META)
+def test_under_the_new_rule_the_same_night_is_one_concert_and_nothing_is_reported(
+        store, repository):
+    first = record_listing(repository, listing(False), META)
+    second = record_listing(repository, listing(False, **VIENNA), META)
     assert first.concert_id == second.concert_id
     catch_up(WriteModelProjector(store.engine, store), store)
     assert recorded_twice(store.engine) == []

@@ -31,7 +31,7 @@ def app(database_url, es_url, index_alias):
                 "local_date": f"2025-03-{number + 1:02d}", "local_time": "20:00",
                 "venue_name": "La Cigale", "venue_city": "Paris", "venue_country": "FR",
                 "title": f"Live {number}"}
-        record_listing(app.store, listing_from(clean_item(item)), {"spider": "test"})
+        record_listing(app.concerts, listing_from(clean_item(item)), {"spider": "test"})
     yield app
     app.read_model.index.drop()
     app.close()
@@ -98,7 +98,7 @@ def test_a_live_write_after_the_rebuild_read_a_concert_and_before_the_swap_is_ke
     def live_write_then_swap(self, new_index):
         # The rebuild has read every concert. A crawl records a newer version of one, and
         # its index step writes it through the alias: into the index about to be replaced.
-        recorded = record_listing(app.store, _changed_listing(0, local_time="22:30"),
+        recorded = record_listing(app.concerts, _changed_listing(0, local_time="22:30"),
                                   {"spider": "test"})
         changed.append(recorded.concert_id)
         catch_up(app.read_model, app.store)
@@ -119,7 +119,7 @@ def test_a_live_write_after_the_rebuild_read_a_concert_and_before_the_swap_is_ke
 def test_live_writers_go_on_from_the_new_index_checkpoint_after_a_reindex(app):
     catch_up(app.read_model, app.store)
     target, _ = reindex(app.read_model, app.store)
-    record_listing(app.store, _changed_listing(1, title="Live 1 (sold out)"), {"spider": "t"})
+    record_listing(app.concerts, _changed_listing(1, title="Live 1 (sold out)"), {"spider": "t"})
     app.read_model._resolved = None  # as after RESOLVE_SECONDS: it finds the new index
     catch_up(app.read_model, app.store)
     app.read_model.index.refresh()

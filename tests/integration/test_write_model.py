@@ -13,13 +13,13 @@ from bandcrawler.domain.identity import concert_stream
 from bandcrawler.geo.model import GeocodingError, GeoResult
 from bandcrawler.services.concerts import geocode_concert, record_listing
 from bandcrawler.services.projections import catch_up, rebuild
-from bandcrawler.services.streams import known_concert_ids
 from bandcrawler.services.validation import clean_item
 from bandcrawler.store.engine import make_engine
 from bandcrawler.store.event_store import EventStore, utc_now
 from bandcrawler.store.repository import (
     ConcertCache,
-    read_concerts,
+    ConcertRepository,
+    known_concert_ids,
     remember_keys_many,
     to_new_events,
 )
@@ -35,6 +35,11 @@ def store(database_url):
     engine = make_engine(database_url)
     yield EventStore(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def repository(store) -> ConcertRepository:
+    return ConcertRepository(store)
 
 
 @pytest.fixture
@@ -77,9 +82,9 @@ class Locator:
 # -- record_listing ------------------------------------------------------------------------
 
 
-def test_recording_the_same_listing_twice_appends_nothing_the_second_time(store):
-    first = record_listing(store, listing(), META)
-    second = record_listing(store, listing(), META)
+def test_recording_the_same_listing_twice_appends_nothing_the_second_time(store, repository):
+    first = record_listing(repository, listing(), META)
+    second = record_listing(repository, listing(), META)
 
     assert first.appended == 1
     assert second.appended == 0
@@ -89,13 +94,13 @@ def test_recording_the_same_listing_twice_appends_nothing_the_second_time(store)
     assert store.read_stream(concert_stream(first.concert_id))[0].meta == META
 
 
-def test_a_different_source_id_with_the_same_natural_key_is_the_same_concert(store):
-    first = record_listing(store, listing(), META)
-    other_id = record_listing(store, listing(source_id="other-id"), META)
-    other_source = record_listing(store, listing(source="bandsintown", source_id="123"), META)
-    other_spelling = record_listing(store, listing(source="ical", source_id="uid-7",
+def test_a_different_source_id_with_the_same_natural_key_is_the_same_concert(store, repository):
+    first = record_listing(repository, listing(), META)
+    other_id = record_listing(repository, listing(source_id="other-id"), META)
+    other_source = record_listing(repository, listing(source="bandsintown", source_id="123"), META)
+    other_spelling = record_listing(repository, listing(source="ical", source_id="uid-7",
                                                    venue_city="ZÜRICH", venue_name=None), META)
-    zurich = record_listing(store, listing(source_id=None, venue_city="Zurich",
+    zurich = record_listing(repository, listing(source_id=None, venue_city="Zurich",
                                            venue_name=None), META)
 
     assert other_id.concert_id == other_source.concert_id == first.concert_id
@@ -106,10 +111,10 @@ def test_a_different_source_id_with_the_same_natural_key_is_the_same_concert(sto
     assert zurich.concert_id == other_spelling.concert_id
 
 
-def test_a_known_source_id_keeps_its_concert_when_the_date_changes(store):
-    first = record_listing(store, listing(), META)
+def test_a_known_source_id_keeps_its_concert_when_the_date_changes(store, repository):
+    first = record_listing(repository, listing(), META)
 
-    moved = record_listing(store, listing(local_date="2025-04-02", status="rescheduled"), META)
+    moved = record_listing(repository, listing(local_date="2025-04-02", status="rescheduled"), META)
 
     assert moved.concert_id == first.concert_id
     assert moved.appended == 2
@@ -120,14 +125,14 @@ def test_a_known_source_id_keeps_its_concert_when_the_date_changes(store):
     assert moved.concert.details["local_date"] == "2025-04-02"
     assert moved.concert.status == "rescheduled"
     # A source without the id, listing the new date, finds the same concert by its natural key.
-    again = record_listing(store, listing(source_id=None, local_date="2025-04-02",
+    again = record_listing(repository, listing(source_id=None, local_date="2025-04-02",
                                           status="rescheduled"), META)
     assert again.concert_id == first.concert_id and again.appended == 0
 
 
-def test_different_dates_without_a_shared_source_id_are_different_concerts(store):
-    paris = record_listing(store, listing(source_id=None), META)
-    lyon = record_listing(store, listing(source_id=None, local_date="2025-03-15",
+def test_different_dates_without_a_shared_source_id_are_different_concerts(store, repository):
+    paris = record_listing(repository, listing(source_id=None), META)
+    lyon = record_listing(repository, listing(source_id=None, local_date="2025-03-15",
                                          venue_city="Lyon"), META)
 
     assert paris.concert_id != lyon.concert_id
@@ -136,11 +141,12 @@ def test_different_dates_without_a_shared_source_id_are_different_concerts(store
 # -- geocode_concert -----------------------------------------------------------------------
 
 
-def test_source_coordinates_are_used_with_precision_source_and_the_locators_timezone(store):
-    recorded = record_listing(store, listing(latitude="40.7506", longitude="-73.9935"), META)
+def test_source_coordinates_are_used_with_precision_source_and_the_locators_timezone(
+        store, repository):
+    recorded = record_listing(repository, listing(latitude="40.7506", longitude="-73.9935"), META)
     locator = Locator()
 
-    located = geocode_concert(store, locator, recorded.concert_id, META)
+    located = geocode_concert(repository, locator, recorded.concert_id, META)
 
     assert located.done
     assert located.concert.location == (40.7506, -73.9935)
@@ -151,16 +157,16 @@ def test_source_coordinates_are_used_with_precision_source_and_the_locators_time
     # 20:00 on 14 March in New York is EDT (UTC-4): DST began on 9 March 2025.
     assert located.concert.starts_at == "2025-03-15T00:00:00Z"
     # Located already: a second call asks nothing and appends nothing.
-    again = geocode_concert(store, locator, recorded.concert_id, META)
+    again = geocode_concert(repository, locator, recorded.concert_id, META)
     assert again.done and again.concert.version == 2
     assert len(locator.calls) == 1
 
 
-def test_a_venue_is_located_by_the_locator(store):
-    recorded = record_listing(store, listing(), META)
+def test_a_venue_is_located_by_the_locator(store, repository):
+    recorded = record_listing(repository, listing(), META)
     locator = Locator()
 
-    located = geocode_concert(store, locator, recorded.concert_id, META)
+    located = geocode_concert(repository, locator, recorded.concert_id, META)
 
     assert located.done
     assert locator.calls == [{"city": "Paris", "country": "FR", "venue_name": "La Cigale"}]
@@ -168,11 +174,12 @@ def test_a_venue_is_located_by_the_locator(store):
     assert located.concert.starts_at == "2025-03-14T19:00:00Z"
 
 
-def test_a_failing_locator_leaves_the_concert_recorded_and_records_the_reason_once(store):
-    recorded = record_listing(store, listing(), META)
+def test_a_failing_locator_leaves_the_concert_recorded_and_records_the_reason_once(
+        store, repository):
+    recorded = record_listing(repository, listing(), META)
     failing = Locator(GeocodingError("unavailable", "503 from the geocoder"))
 
-    located = geocode_concert(store, failing, recorded.concert_id, META)
+    located = geocode_concert(repository, failing, recorded.concert_id, META)
 
     assert not located.done
     assert located.error == "unavailable: 503 from the geocoder"
@@ -181,13 +188,13 @@ def test_a_failing_locator_leaves_the_concert_recorded_and_records_the_reason_on
                                                         "ConcertGeocodingFailed"]
     position = store.last_position()
 
-    again = geocode_concert(store, failing, recorded.concert_id, META)
+    again = geocode_concert(repository, failing, recorded.concert_id, META)
 
     assert again.error == located.error
     assert store.last_position() == position
     assert len(failing.calls) == 2
 
-    fixed = geocode_concert(store, Locator(), recorded.concert_id, META)
+    fixed = geocode_concert(repository, Locator(), recorded.concert_id, META)
     assert fixed.done and fixed.concert.geocoding_error is None
     assert stream_types(store, recorded.concert_id)[-1] == "ConcertGeocoded"
 
@@ -201,14 +208,16 @@ def register(store: EventStore, name: str, band_id: str, sources) -> None:
 
 
 def fill(store: EventStore) -> None:
+    repository = ConcertRepository(store)
     register(store, "The Velvet Lanterns", "the-velvet-lanterns",
              [("website", "https://velvet.example/tour"), ("bandsintown", "Velvet Lanterns")])
     register(store, "Marée Basse", "maree-basse", [("ical", "https://maree.example/feed.ics")])
-    paris = record_listing(store, listing(), META).concert_id
-    record_listing(store, listing(source="bandsintown", source_id="9", local_time="21:00"), META)
-    record_listing(store, listing(source_id="lyon", local_date="2025-03-20", venue_city="Lyon",
-                                  status="cancelled"), META)
-    geocode_concert(store, Locator(), paris, META)
+    paris = record_listing(repository, listing(), META).concert_id
+    record_listing(repository, listing(source="bandsintown", source_id="9", local_time="21:00"),
+                   META)
+    record_listing(repository, listing(source_id="lyon", local_date="2025-03-20",
+                                       venue_city="Lyon", status="cancelled"), META)
+    geocode_concert(repository, Locator(), paris, META)
 
 
 def all_rows(store: EventStore) -> dict[str, list[tuple]]:
@@ -264,10 +273,10 @@ def test_catch_up_again_changes_nothing(store, projector):
     assert all_rows(store) == before
 
 
-def test_catch_up_follows_new_events(store, projector):
+def test_catch_up_follows_new_events(store, projector, repository):
     fill(store)
     catch_up(projector, store)
-    record_listing(store, listing(status="postponed"), META)
+    record_listing(repository, listing(status="postponed"), META)
 
     catch_up(projector, store)
 
@@ -278,10 +287,10 @@ def test_catch_up_follows_new_events(store, projector):
     assert projector.position() == store.last_position()
 
 
-def test_rebuild_produces_identical_rows(store, projector):
+def test_rebuild_produces_identical_rows(store, projector, repository):
     fill(store)
     catch_up(projector, store)
-    record_listing(store, listing(local_time="22:00"), META)  # a later change, caught up live
+    record_listing(repository, listing(local_time="22:00"), META)  # a later change, caught up live
     catch_up(projector, store)
     before = all_rows(store)
 
@@ -300,11 +309,11 @@ class CrashingProjector(WriteModelProjector):
         raise RuntimeError("crash mid-projection")
 
 
-def test_a_crash_mid_projection_changes_neither_rows_nor_checkpoint(store, projector):
+def test_a_crash_mid_projection_changes_neither_rows_nor_checkpoint(store, projector, repository):
     fill(store)
     catch_up(projector, store)
-    record_listing(store, listing(status="cancelled"), META)
-    record_listing(store, listing(source_id="bern", local_date="2025-05-01",
+    record_listing(repository, listing(status="cancelled"), META)
+    record_listing(repository, listing(source_id="bern", local_date="2025-05-01",
                                   venue_city="Bern"), META)
     before = all_rows(store)
     checkpoint = projector.position()
@@ -348,9 +357,9 @@ def test_a_crash_in_a_later_batch_keeps_the_batches_committed_before_it(store):
     assert catch_up(WriteModelProjector(store.engine, store), store) == total
 
 
-def test_events_of_a_concert_replay_into_the_row(store, projector):
+def test_events_of_a_concert_replay_into_the_row(store, projector, repository):
     """The row is the fold of the stream: the same code the read model uses."""
-    recorded = record_listing(store, listing(), META)
+    recorded = record_listing(repository, listing(), META)
     catch_up(projector, store)
     events = store.read_stream(concert_stream(recorded.concert_id))
 
@@ -406,9 +415,11 @@ def test_the_projector_takes_cached_states_only_at_the_version_it_projects(store
     cache = SpyCache()
     with store.engine.connect() as conn:  # the crawl's steps leave the current states there
         ids = conn.execute(select(concerts.c.concert_id)).scalars().all()
-        read_concerts(conn, ids, cache)
+        repository = ConcertRepository(store, identity_map=cache)
+        repository.get_many(conn, ids)
     cache.asked.clear()
-    projector = WriteModelProjector(store.engine, store, batch_size=batch_size, cache=cache)
+    projector = WriteModelProjector(store.engine, store, batch_size=batch_size,
+                                    repository=repository)
 
     assert rebuild(projector, store) == store.last_position()
 
@@ -420,3 +431,46 @@ def test_the_projector_takes_cached_states_only_at_the_version_it_projects(store
     assert cache.hits >= len(ids)  # at least each concert's last batch came from the cache
     if batch_size == 2:  # earlier batches asked for earlier versions, which it does not hold
         assert cache.hits < len(cache.asked)
+
+
+def test_the_repository_serves_what_it_recorded_and_nothing_stale(store):
+    cache = SpyCache()
+    repository = ConcertRepository(store, identity_map=cache)
+    recorded = record_listing(repository, listing(), META)
+
+    with store.engine.connect() as conn:
+        state = repository.get(conn, recorded.concert_id)
+    assert cache.hits == 1  # from the identity map, not folded again
+    assert state.version == recorded.version and state is not recorded.concert  # a copy
+
+    record_listing(ConcertRepository(store), listing(local_time="22:00"), META)  # elsewhere
+    with store.engine.connect() as conn:
+        moved = repository.get(conn, recorded.concert_id)
+    assert cache.hits == 1  # the map's state is older than the stream: folded instead
+    assert moved.version == recorded.version + 1 and moved.local_time == "22:00"
+
+
+class InterruptingLocator(Locator):
+    """While it locates the first time, another writer changes the concert."""
+
+    def __init__(self, store: EventStore):
+        super().__init__()
+        self.store = store
+
+    def locate(self, **where):
+        if not self.calls:
+            record_listing(ConcertRepository(self.store), listing(local_time="21:30"), META)
+        return super().locate(**where)
+
+
+def test_geocoding_decides_again_when_another_writer_moved_the_concert_on(store, repository):
+    recorded = record_listing(repository, listing(), META)
+    locator = InterruptingLocator(store)
+
+    located = geocode_concert(repository, locator, recorded.concert_id, META)
+
+    assert len(locator.calls) == 2  # located, conflicted, read again and located again
+    assert located.done and located.concert.location is not None
+    assert located.concert.local_time == "21:30"  # the other writer's change is kept
+    assert stream_types(store, recorded.concert_id)[-2:] == [
+        "ConcertDetailsChanged", "ConcertGeocoded"]

@@ -14,6 +14,7 @@ from bandcrawler.geo.model import GeoResult
 from bandcrawler.services.concerts import geocode_concert, record_listing
 from bandcrawler.services.validation import clean_item
 from bandcrawler.store.event_store import EventStore
+from bandcrawler.store.repository import ConcertRepository
 
 META = {"spider": "test", "source_url": "https://velvet.example/tour"}
 CITIES = {"Paris": GeoResult(48.8566, 2.3522, "city", "Europe/Paris", "FR"),
@@ -44,8 +45,9 @@ def listing(**changes: Any):
 
 def record(store: EventStore, **changes: Any) -> str:
     """Record a listing and locate its concert; returns the concert id."""
-    recorded = record_listing(store, listing(**changes), META)
-    geocode_concert(store, CityLocator(), recorded.concert_id, META)
+    concerts = ConcertRepository(store)
+    recorded = record_listing(concerts, listing(**changes), META)
+    geocode_concert(concerts, CityLocator(), recorded.concert_id, META)
     return recorded.concert_id
 
 
