@@ -99,21 +99,21 @@ def _not_the_demos(database: Path) -> list[str]:
     """The bands in an existing demo database that someone else registered or changed."""
     if not database.exists():
         return []
-    from sqlalchemy import create_engine, select
+    from sqlalchemy import create_engine
 
-    from bandcrawler.store.tables import events
+    from bandcrawler.store.event_store import EventStore
 
+    # A plain engine, not make_engine: a database that is not the demo's is not migrated.
     engine = create_engine(f"sqlite:///{database}")
     try:
         with engine.connect() as conn:
-            rows = conn.execute(select(events.c.stream_id, events.c.meta).where(
-                events.c.stream_id.like("band-%"))).all()
+            stored = list(EventStore(engine).read_category("band", conn=conn))
     except Exception:  # noqa: BLE001 - not a bandcrawler database: not the demo's either
         return [f"a file that is not the demo's database ({database.name})"]
     finally:
         engine.dispose()
-    return sorted({stream.removeprefix("band-") for stream, meta in rows
-                   if not (meta or {}).get("demo")})
+    return sorted({e.stream_id.removeprefix("band-") for e in stored
+                   if not (e.meta or {}).get("demo")})
 
 
 def _register_demo_bands(app: Bandcrawler, site: DemoSite) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 
 from bandcrawler.domain.changes import Change, Said, said_by
 from bandcrawler.domain.concert import Concert
@@ -17,9 +17,8 @@ from bandcrawler.domain.view import concert_document
 from bandcrawler.domain.watch import Watch
 from bandcrawler.notify.matching import news_for
 from bandcrawler.services.watches import load_watches
-from bandcrawler.store.engine import fetch_decoded
-from bandcrawler.store.event_store import CHUNK, StoredEvent, utc_now
-from bandcrawler.store.tables import checkpoints, deliveries, events
+from bandcrawler.store.event_store import CHUNK, EventStore, StoredEvent, utc_now
+from bandcrawler.store.tables import checkpoints, deliveries
 from bandcrawler.store.upsert import insert_or_ignore_many, upsert
 
 NAME = "notify"
@@ -43,6 +42,7 @@ class NotificationFollower:
 
     def __init__(self, engine: Engine, today: Callable[[], date] = date.today):
         self.engine, self.today = engine, today
+        self.store = EventStore(engine)
 
     def checkpoint(self) -> int:
         """Its position, or later where nothing before is news to any watch: the log's
@@ -54,8 +54,7 @@ class NotificationFollower:
             watches = load_watches(conn)
             if watches:
                 return max(position, min(w.since_position for w in watches))
-            head = conn.execute(select(func.max(events.c.position))).scalar() or 0
-            return max(position, head)
+            return max(position, self.store.last_position(conn))
 
     def apply(self, batch: Sequence[StoredEvent]) -> None:
         if not batch:
@@ -77,9 +76,10 @@ class NotificationFollower:
         touched = {e.stream_id for e in batch if e.position > start
                    and e.stream_id.startswith("concert-")}
         if any(w.backfill and start < w.created_position for w in watches):
-            touched |= _all_concert_streams(conn, end)  # a new backfill watch sees all
+            # a new backfill watch sees all
+            touched |= self.store.stream_ids(conn, "concert", up_to_position=end)
         cuts = {max(start, w.since_position) for w in watches}
-        streams = _fold(conn, sorted(touched), cuts, end)
+        streams = _fold(self.store, conn, sorted(touched), cuts, end)
         today, now, rows = self.today(), utc_now(), []
         for watch in watches:
             cut = max(start, watch.since_position)
@@ -129,27 +129,15 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _all_concert_streams(conn: Connection, end: int) -> set[str]:
-    query = (select(events.c.stream_id).distinct()
-             .where(events.c.stream_id >= "concert-", events.c.stream_id < "concert.",
-                    events.c.position <= end))
-    return set(conn.execute(query).scalars())
-
-
-def _fold(conn: Connection, streams: list[str], cuts: set[int], end: int
+def _fold(store: EventStore, conn: Connection, streams: list[str], cuts: set[int], end: int
           ) -> dict[str, _Stream]:
     """Each stream folded up to `end`, with its view at each cut (None: not yet known)."""
     first_cut = min(cuts) if cuts else end
     found: dict[str, _Stream] = {}
-    for at in range(0, len(streams), CHUNK):
-        query = (select(events.c.stream_id, events.c.version, events.c.position,
-                        events.c.type, events.c.data, events.c.meta, events.c.recorded_at)
-                 .where(events.c.stream_id.in_(streams[at:at + CHUNK]),
-                        events.c.position <= end)
-                 .order_by(events.c.stream_id, events.c.version))
+    for at in range(0, len(streams), CHUNK):  # CHUNK streams' events in memory at a time
         concert: Concert | None = None
-        for stream_id, version, position, kind, data, meta, recorded in fetch_decoded(
-                conn, query):
+        for position, stream_id, version, kind, data, meta, recorded, _ in store.read_streams(
+                conn, streams[at:at + CHUNK], up_to_position=end):
             stream = found.setdefault(stream_id, _Stream())
             if concert is None or concert.concert_id != stream_id.removeprefix("concert-"):
                 concert = Concert(stream_id.removeprefix("concert-"))
@@ -159,7 +147,8 @@ def _fold(conn: Connection, streams: list[str], cuts: set[int], end: int
             event = event_from(kind, data)
             concert.apply(event, version)
             if position > first_cut:
-                stream.said.append((position, event, said_by(event, meta, position), recorded))
+                said = said_by(event, meta or {}, position)
+                stream.said.append((position, event, said, recorded))
             stream.current = concert_document(concert)
     for stream in found.values():  # a cut after the stream's last event: its current view
         for cut in cuts:

@@ -13,9 +13,8 @@ from bandcrawler.domain.concert import Concert
 from bandcrawler.domain.events import DomainEvent, event_from
 from bandcrawler.domain.identity import concert_stream
 from bandcrawler.domain.view import concert_document
-from bandcrawler.store.engine import fetch_decoded
-from bandcrawler.store.event_store import CHUNK, EventStore
-from bandcrawler.store.tables import concert_keys, concerts, events
+from bandcrawler.store.event_store import EventStore
+from bandcrawler.store.tables import concert_keys, concerts
 
 _ID_FIELDS = ("concert_id", "at")
 
@@ -105,18 +104,11 @@ def sequences(store: EventStore, concert_ids: Iterable[str]) -> dict[str, int]:
 
 def read_streams(conn: Connection, streams: list[str] | None) -> dict[str, list[Stored]]:
     """The events of the named concert streams (None: every concert), by stream."""
-    columns = (events.c.stream_id, events.c.version, events.c.position, events.c.type,
-               events.c.data, events.c.meta, events.c.recorded_at)
-    if streams is None:
-        queries = [select(*columns).where(events.c.stream_id >= "concert-",
-                                          events.c.stream_id < "concert.")]
-    else:
-        queries = [select(*columns).where(events.c.stream_id.in_(streams[at:at + CHUNK]))
-                   for at in range(0, len(streams), CHUNK)]
+    store = EventStore(conn.engine)
+    read = (store.read_category("concert", conn=conn) if streams is None
+            else store.read_streams(conn, streams))
     found: dict[str, list[Stored]] = {}
-    for query in queries:
-        rows = fetch_decoded(conn, query.order_by(events.c.stream_id, events.c.version))
-        for stream_id, version, position, kind, data, meta, recorded in rows:
-            found.setdefault(stream_id, []).append(
-                (event_from(kind, data), version, position, meta, recorded))
+    for position, stream_id, version, kind, data, meta, recorded, _ in read:
+        found.setdefault(stream_id, []).append(
+            (event_from(kind, data), version, position, meta or {}, recorded))
     return found

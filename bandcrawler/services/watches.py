@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from bandcrawler.domain.events import event_from
 from bandcrawler.domain.watch import (
@@ -17,10 +17,6 @@ from bandcrawler.domain.watch import (
 )
 from bandcrawler.store.event_store import EventStore, utc_now
 from bandcrawler.store.repository import to_new_events
-from bandcrawler.store.tables import events
-
-# The watch streams, as an index range: "watch-" up to "watch." ('-' + 1 = '.').
-_WATCH_STREAMS = (events.c.stream_id >= "watch-", events.c.stream_id < "watch.")
 
 
 class WatchError(ValueError):
@@ -60,12 +56,11 @@ def remove_watch(store: EventStore, name: str) -> None:
 
 
 def load_watches(conn: Connection, *, include_removed: bool = False) -> list[Watch]:
-    """Every watch folded from its stream, by name; a removed one only if asked."""
-    query = (select(events.c.stream_id, events.c.version, events.c.position, events.c.type,
-                    events.c.data).where(*_WATCH_STREAMS)
-             .order_by(events.c.stream_id, events.c.version))
+    """Every watch folded from its stream (its events upcast), by name; a removed one only
+    if asked."""
+    stored = EventStore(conn.engine).read_category("watch", with_meta=False, conn=conn)
     watches: dict[str, Watch] = {}
-    for stream_id, version, position, kind, data in conn.execute(query):
+    for position, stream_id, version, kind, data, *_ in stored:
         watch = watches.setdefault(stream_id, Watch(stream_id.removeprefix("watch-")))
         if kind == "WatchCreated" and watch.removed:  # the name taken again: a new watch
             watch = watches[stream_id] = Watch(watch.watch_id)

@@ -174,8 +174,9 @@ class EventStore:
                      up_to_position: int | None = None, with_meta: bool = True
                      ) -> list[StoredEvent]:
         """The events of these streams (those up to `up_to_position`, if given), by stream
-        and version: one query per CHUNK streams."""
-        wanted = list(dict.fromkeys(stream_ids))
+        and version: one query per CHUNK streams, taken in order so that each query's
+        streams follow the last one's."""
+        wanted = sorted(set(stream_ids))
         found: list[StoredEvent] = []
         for start in range(0, len(wanted), CHUNK):
             query = select(*(COLUMNS if with_meta else WITHOUT_META)).where(

@@ -18,7 +18,7 @@ from sqlalchemy.exc import StatementError
 
 from bandcrawler.domain.upcasting import current_version
 from bandcrawler.store.engine import HEAD_REVISION, make_engine
-from bandcrawler.store.event_store import ConcurrencyError, EventStore, NewEvent
+from bandcrawler.store.event_store import CHUNK, ConcurrencyError, EventStore, NewEvent
 from bandcrawler.store.tables import events, metadata
 from tests.support.postgres import postgres_schema_url, requires_postgres
 
@@ -32,6 +32,25 @@ def new(n: int, kind: str = "Happened", **meta) -> list[NewEvent]:
 
 def positions(store: EventStore) -> list[int]:
     return [e.position for e in store.read_all()]
+
+
+# A log of several categories, appended one event at a time: the stream at each position.
+# "concert", "concerts-x" and "concert.x" are not of the category "concert".
+MIXED_LOG = ["concert-b", "concerts-x", "concert-a", "concert", "concert-b", "band-a",
+             "concert-a", "concert.x", "concert-a", "watch-a", "concert-b", "concert-c"]
+# Its category "concert" by stream and version: (stream, version, position).
+CONCERTS = [("concert-a", 1, 3), ("concert-a", 2, 7), ("concert-a", 3, 9), ("concert-b", 1, 1),
+            ("concert-b", 2, 5), ("concert-b", 3, 11), ("concert-c", 1, 12)]
+
+
+def append_mixed_log(store: EventStore) -> None:
+    """MIXED_LOG, each event's data its version and its metadata its position."""
+    versions: dict[str, int] = {}
+    for position, stream in enumerate(MIXED_LOG, start=1):
+        version = versions.get(stream, 0)
+        store.append_now(stream, [NewEvent("Happened", {"n": version + 1},
+                                           {"position": position})], version)
+        versions[stream] = version + 1
 
 
 class EventStoreContract:
@@ -306,6 +325,106 @@ class EventStoreContract:
         print(f"\n{self.backend}: {total} events from 4 processes on "
               f"{len(WRITERS_SHARED)} shared streams; {sum(outcomes.conflicts)} conflicts "
               f"retried; tail read {len(read)} in {outcomes.seconds:.1f}s")
+
+    # -- reads of many streams: by stream and version -------------------------------------
+
+    def test_read_streams_gives_the_named_streams_by_stream_and_version(self, store):
+        append_mixed_log(store)
+
+        with store.engine.connect() as conn:
+            read = store.read_streams(conn, ["concert-b", "concert-a", "concert-none",
+                                             "concert-b", "band-a"])
+            early = store.read_streams(conn, ["concert-b", "concert-a"], up_to_position=8)
+            bare = store.read_streams(conn, ["concert-a"], with_meta=False)
+
+        assert [(e.stream_id, e.version, e.position) for e in read] == [
+            ("band-a", 1, 6), ("concert-a", 1, 3), ("concert-a", 2, 7), ("concert-a", 3, 9),
+            ("concert-b", 1, 1), ("concert-b", 2, 5), ("concert-b", 3, 11)]
+        assert [e.meta for e in read] == [{"position": e.position} for e in read]
+        assert [(e.stream_id, e.version) for e in early] == [
+            ("concert-a", 1), ("concert-a", 2), ("concert-b", 1), ("concert-b", 2)]
+        assert [e.meta for e in bare] == [None, None, None]
+        assert [e.data for e in bare] == [e.data for e in read[1:4]]
+        assert read[1:4] == store.read_stream("concert-a")
+
+    def test_read_streams_reads_more_streams_than_one_query_holds(self, store):
+        names = [f"concert-{i:04d}" for i in range(CHUNK + 100)]
+        with store.engine.begin() as conn:
+            store.append_many(conn, [(name, new(2), 0) for name in names])
+
+        with store.engine.connect() as conn:
+            read = store.read_streams(conn, [*reversed(names), names[0]])
+
+        assert [(e.stream_id, e.version) for e in read] == [
+            (name, version) for name in names for version in (1, 2)]
+
+    def test_read_category_reads_only_the_streams_named_category_dash_something(
+            self, store):
+        append_mixed_log(store)
+
+        with store.engine.connect() as conn:
+            read = list(store.read_category("concert", conn=conn))
+            early = list(store.read_category("concert", up_to_position=8, conn=conn))
+            bare = list(store.read_category("concert", with_meta=False, conn=conn))
+            ids = store.stream_ids(conn, "concert")
+            early_ids = store.stream_ids(conn, "concert", up_to_position=8)
+
+        # Not "concert", "concerts-x", "concert.x" nor another category's streams.
+        assert [(e.stream_id, e.version, e.position) for e in read] == CONCERTS
+        assert [e.meta for e in read] == [{"position": e.position} for e in read]
+        assert [(e.stream_id, e.version) for e in early] == [
+            ("concert-a", 1), ("concert-a", 2), ("concert-b", 1), ("concert-b", 2)]
+        assert [e.meta for e in bare] == [None] * len(CONCERTS)
+        assert [e.data for e in bare] == [e.data for e in read]
+        assert ids == {"concert-a", "concert-b", "concert-c"}
+        assert early_ids == {"concert-a", "concert-b"}
+        assert [e.stream_id for e in store.read_category("concerts")] == ["concerts-x"]
+        assert list(store.read_category("nothing")) == []
+
+    @pytest.mark.parametrize("batch_size", [1, 2, 3, 7, 8])  # 7: a full last page
+    def test_read_category_pages_through_streams_on_connections_of_its_own(
+            self, store, batch_size):
+        append_mixed_log(store)
+
+        read = store.read_category("concert", batch_size=batch_size)
+
+        assert [(e.stream_id, e.version, e.position) for e in read] == CONCERTS
+        assert [(e.stream_id, e.version) for e in store.read_category(
+            "concert", up_to_position=8, batch_size=batch_size)] == [
+            ("concert-a", 1), ("concert-a", 2), ("concert-b", 1), ("concert-b", 2)]
+
+    def test_last_position_on_a_connection_sees_its_transactions_appends(self, store):
+        store.append_now("concert-a", new(2), 0)
+
+        with store.engine.begin() as conn:
+            store.append(conn, "watch-a", new(3), 0)
+            assert store.last_position(conn) == 5
+        assert store.last_position() == 5
+        with store.engine.connect() as conn:
+            assert store.last_position(conn) == 5
+
+    def test_every_read_of_many_streams_gives_an_older_schemas_event_in_todays(self, store):
+        with store.engine.begin() as conn:
+            conn.execute(events.insert().values(
+                position=1, stream_id="concert-a", version=1, type="ConcertGeocoded",
+                data=GEOCODED_V1, meta={}, recorded_at="2025-01-01T00:00:00Z",
+                schema_version=1))
+        store.append_now("concert-a", new(1), 1)
+        store.append_now("concert-0", new(1), 0)  # the page before concert-a's
+
+        with store.engine.connect() as conn:
+            reads = [store.read_streams(conn, ["concert-a", "concert-0"]),
+                     store.read_streams(conn, ["concert-a"], with_meta=False),
+                     list(store.read_category("concert", conn=conn)),
+                     list(store.read_category("concert", batch_size=1))]
+
+        today = current_version("ConcertGeocoded")
+        for read in reads:
+            geocoded = next(e for e in read if e.type == "ConcertGeocoded")
+            assert geocoded.data == GEOCODED_V1 | {"country": None}
+            assert geocoded.schema_version == today
+            assert [e.data for e in read if e.type == "Happened"][-1] == {
+                "n": 1, "text": "event 1 é"}
 
     # -- schema versions of the events ---------------------------------------------------
 
