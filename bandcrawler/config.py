@@ -20,6 +20,11 @@ class ConfigError(ValueError):
     """A setting has a value that cannot work; the message says which and why."""
 
 
+# Items the item pipelines may hold at once before downloads wait (ItemBackpressure): two of
+# the pipelines' largest batches (500), so every step still gets full batches.
+MAX_ITEMS_IN_FLIGHT = 1000
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str
@@ -46,6 +51,8 @@ class Config:
     notify_timeout: float = 10.0
     notify_retry_seconds: float = 60.0
     recurrence_horizon_months: int = 18  # how far ahead a repeating iCal event is expanded
+    max_items_in_flight: int = MAX_ITEMS_IN_FLIGHT  # crawls: see ItemBackpressure
+    retry_after_max: float = 300.0  # crawls: the longest HTTP 429 Retry-After waited out
 
     @classmethod
     def from_settings(cls, settings: SettingsLike) -> Config:
@@ -87,6 +94,8 @@ class Config:
             notify_retry_seconds=_number(settings, "BANDCRAWLER_NOTIFY_RETRY_SECONDS", float,
                                          60.0),
             recurrence_horizon_months=recurrence_horizon(settings),
+            max_items_in_flight=max_items_in_flight(settings),
+            retry_after_max=retry_after_max(settings),
         )
 
 
@@ -97,6 +106,16 @@ def recurrence_horizon(settings: SettingsLike) -> int:
         raise ConfigError(f"BANDCRAWLER_RECURRENCE_HORIZON_MONTHS must be whole months, "
                           f"got {value!r}")
     return int(value)
+
+
+def max_items_in_flight(settings: SettingsLike) -> int:
+    """BANDCRAWLER_MAX_ITEMS_IN_FLIGHT: a whole number, 0 or more (0: no limit)."""
+    return _number(settings, "BANDCRAWLER_MAX_ITEMS_IN_FLIGHT", int, MAX_ITEMS_IN_FLIGHT)
+
+
+def retry_after_max(settings: SettingsLike) -> float:
+    """BANDCRAWLER_RETRY_AFTER_MAX: seconds, 0 or more."""
+    return _number(settings, "BANDCRAWLER_RETRY_AFTER_MAX", float, 300.0)
 
 
 def _text(settings: SettingsLike, name: str, default: Any = None) -> Any:

@@ -24,21 +24,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args) -> int:
     # Imported only once the arguments are good: `--help` and a bad argument need neither
     # SQLAlchemy nor Elasticsearch nor Scrapy (benchmarks/cli_startup.py measures it).
-    from sqlalchemy.exc import SQLAlchemyError
-
     from bandcrawler.cli import handlers
     from bandcrawler.config import ConfigError
+    from bandcrawler.store.errors import StoreError
 
     try:
         return handlers.run(args)
     except (handlers.UserError, ConfigError) as exc:
         print(f"bandcrawler: error: {exc}", file=sys.stderr)
         return 1
-    except SQLAlchemyError as exc:  # a bad or unreachable BANDCRAWLER_DATABASE_URL
-        cause = getattr(exc, "orig", None) or exc
-        first_line = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-        print(f"bandcrawler: error: database: {type(cause).__name__}: {first_line}",
-              file=sys.stderr)
+    except StoreError as exc:  # e.g. a bad or unreachable BANDCRAWLER_DATABASE_URL
+        print(f"bandcrawler: error: database: {exc}", file=sys.stderr)  # one line, no secret
         return 1
     except KeyboardInterrupt:
         return 130

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, select, update
 
 from bandcrawler.geo.model import GeoResult
 from bandcrawler.store.tables import geocode_cache
+from bandcrawler.store.upsert import insert_or_ignore
 
 _QUERY_LIMIT: int = getattr(geocode_cache.c.query.type, "length", None) or 500
 _PROVIDER_LIMIT: int = getattr(geocode_cache.c.provider.type, "length", None) or 50
@@ -93,13 +93,10 @@ class GeocodeCache:
                 latitude=result.latitude, longitude=result.longitude,
                 precision=result.precision, timezone=result.timezone, country=result.country,
             )
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(geocode_cache).values(**values))
-        except IntegrityError:
-            # Another process cached the same query first (its answer is as good), or this
-            # is the fresh answer to an expired "not found".
-            with self.engine.begin() as conn:
+        with self.engine.begin() as conn:
+            if not insert_or_ignore(conn, geocode_cache, values):
+                # Another process cached the same query first (its answer is as good), or
+                # this is the fresh answer to an expired "not found".
                 self._replace_expired_miss(conn, query_key, values)
 
     def _replace_expired_miss(self, conn: Connection, query_key: str,

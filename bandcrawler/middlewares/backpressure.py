@@ -7,9 +7,9 @@ import asyncio
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 
-# Items the item pipelines may hold at once before downloads wait: two of the pipelines'
-# largest batches (500), so every step still gets full batches.
-MAX_ITEMS_IN_FLIGHT = 1000
+from bandcrawler.config import MAX_ITEMS_IN_FLIGHT, max_items_in_flight
+
+__all__ = ["MAX_ITEMS_IN_FLIGHT", "ItemBackpressure"]
 
 
 class ItemBackpressure:
@@ -25,8 +25,7 @@ class ItemBackpressure:
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
-        self.limit = crawler.settings.getint("BANDCRAWLER_MAX_ITEMS_IN_FLIGHT",
-                                             MAX_ITEMS_IN_FLIGHT)
+        self.limit = max_items_in_flight(crawler.settings)  # a bad value: ConfigError
         self._room = asyncio.Event()
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(self._item_done, signal=signal)

@@ -14,6 +14,8 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
+from bandcrawler.config import retry_after_max
+
 try:
     from scrapy.utils.asyncio import sleep
 except ImportError:  # Scrapy < 2.18; bandcrawler runs the asyncio reactor
@@ -41,7 +43,7 @@ class RetryAfterMiddleware:
     def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
         if not crawler.settings.getbool("RETRY_ENABLED"):
             raise NotConfigured
-        return cls(crawler, crawler.settings.getfloat("BANDCRAWLER_RETRY_AFTER_MAX", 300.0))
+        return cls(crawler, retry_after_max(crawler.settings))  # a bad value: ConfigError
 
     async def process_request(self, request: Request) -> None:
         wait = self._resume_at.get(urlparse_cached(request).netloc, 0.0) - time.monotonic()

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from bandcrawler.bootstrap import Bandcrawler
-from bandcrawler.config import Config
+from bandcrawler.config import Config, ConfigError
 from bandcrawler.extract import Rejected
 from bandcrawler.extract.lineups import with_band
 from bandcrawler.services.bands import BandView, list_bands
@@ -44,6 +45,18 @@ class BandSourceSpider(scrapy.Spider):
         # Downloads wait while the item pipelines are full (see ItemBackpressure).
         "DOWNLOADER_MIDDLEWARES": {"bandcrawler.middlewares.backpressure.ItemBackpressure": 50},
     }
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        # The spider is the crawl's first part built: a setting that cannot work is one line
+        # and exit code 1 here, as for the `bandcrawler` command, before the store, the
+        # middlewares or the pipelines are built (each would raise it as a traceback).
+        try:
+            Config.from_settings(crawler.settings)
+        except ConfigError as exc:
+            logging.getLogger(cls.name).error("%s", exc)
+            raise SystemExit(1) from None
+        return super().from_crawler(crawler, *args, **kwargs)
 
     def __init__(self, *args: Any, band: str | None = None, **kwargs: Any):
         # Scrapy sets every `-a NAME=VALUE` as an attribute: one named like a method or a

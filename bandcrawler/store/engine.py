@@ -1,4 +1,5 @@
-"""Engine factory: SQLite in WAL mode with a busy timeout, or PostgreSQL; schema by Alembic."""
+"""Engine factory: SQLite in WAL mode with a busy timeout, or PostgreSQL; schema by Alembic;
+database errors raised as the store's own (errors.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson  # encodes and decodes the events' JSON several times faster than the json module
 from sqlalchemy import (
@@ -23,11 +24,14 @@ from sqlalchemy import (
     create_engine,
     event,
     inspect,
+    make_url,
     text,
     type_coerce,
 )
+from sqlalchemy.exc import ArgumentError
 
 from bandcrawler.gc_pause import cyclic_gc_paused
+from bandcrawler.store.errors import StoreUnavailable, one_line, translate
 
 if TYPE_CHECKING:  # Alembic is imported only when the schema is not at HEAD_REVISION
     from alembic.script import ScriptDirectory
@@ -44,19 +48,35 @@ _MIGRATION_LOCK_KEY = 0x62616E64
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for `url` and bring its schema up to the latest migration."""
-    url = normalize_url(url)
-    codec = {"json_serializer": json_dumps, "json_deserializer": json_loads}
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-                               **codec)
+    """Create an engine for `url` and bring its schema up to the latest migration. Raises
+    StoreUnavailable for a URL that cannot work (its message never holds the password)."""
+    engine = _create_engine(normalize_url(url))
+    event.listen(engine, "handle_error", translate)
+    upgrade_schema(engine)
+    return engine
+
+
+def _create_engine(url: str) -> Engine:
+    """The engine for `url`, or StoreUnavailable when the URL cannot work."""
+    try:
+        password = make_url(url).password
+    except ArgumentError as exc:  # not a URL (the message quotes none of it)
+        raise StoreUnavailable(one_line(exc)) from exc
+    except ValueError as exc:  # its message would quote what came after a "@" in a password
+        raise StoreUnavailable("ValueError: the URL's port is not a number") from exc
+    sqlite = url.startswith("sqlite")
+    options: dict[str, Any] = ({"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+                               if sqlite else {"pool_pre_ping": True})
+    try:
+        engine = create_engine(url, json_serializer=json_dumps, json_deserializer=json_loads,
+                               **options)
+    except (ArgumentError, ImportError) as exc:  # no such dialect, or its driver not installed
+        raise StoreUnavailable(one_line(exc, password)) from exc
+    if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "engine_connect", _forget_autobegin)
         event.listen(engine, "before_execute", _note_autobegin)
         event.listen(engine, "begin", _sqlite_begin)
-    else:
-        engine = create_engine(url, pool_pre_ping=True, **codec)
-    upgrade_schema(engine)
     return engine
 
 
@@ -239,7 +259,7 @@ def _forget_autobegin(conn: Connection) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see make_engine)
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_begin)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")

@@ -9,22 +9,13 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, func, null, select, text, tuple_
-from sqlalchemy.exc import IntegrityError
 
 from bandcrawler.domain.upcasting import OUTDATED, upcast, written_version
 from bandcrawler.faults import kill_point
 from bandcrawler.store.engine import fetch_decoded
+from bandcrawler.store.errors import ConcurrencyError, KeyTaken
 from bandcrawler.store.tables import events
 from bandcrawler.store.upsert import insert_many
-
-
-class ConcurrencyError(Exception):
-    """Another writer appended to the stream since it was read; re-read and decide again."""
-
-    def __init__(self, stream_id: str, expected: int, actual: int | None = None):
-        found = "" if actual is None else f", found version {actual}"
-        super().__init__(f"stream {stream_id!r}: expected version {expected}{found}")
-        self.stream_id = stream_id
 
 
 @dataclass(frozen=True)
@@ -143,7 +134,7 @@ class EventStore:
             try:
                 with conn.begin_nested():  # a failed insert leaves the caller's work intact
                     insert_many(conn, events, [e._asdict() for e in stored])
-            except IntegrityError as exc:
+            except KeyTaken as exc:  # a version or position another writer took meanwhile
                 raise ConcurrencyError(appends[0][0], appends[0][2]) from exc
         for _ in appends:  # one pass per append, as the fault suite counts them
             kill_point("append")  # written, not committed

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from bandcrawler.domain.saga import (
     Report,
@@ -16,6 +15,7 @@ from bandcrawler.domain.saga import (
     new_row,
     summarize,
 )
+from bandcrawler.store.errors import KeyTaken
 from bandcrawler.store.event_store import utc_now
 from bandcrawler.store.tables import saga
 
@@ -65,7 +65,7 @@ class SagaStore:
         try:
             with conn.begin_nested():
                 return self._merge_all(conn, reports)
-        except IntegrityError:  # another writer inserted one of these rows first: update it
+        except KeyTaken:  # another writer inserted one of these rows first: update it
             with conn.begin_nested():
                 return self._merge_all(conn, reports)
 

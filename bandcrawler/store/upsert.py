@@ -15,15 +15,17 @@ from sqlalchemy.sql.dml import Insert
 from bandcrawler.store.engine import json_dumps
 
 OnConflict = Literal["raise", "ignore", "update"]
+_COUNT_ROWS = {"preserve_rowcount": True}
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert the rows; a key already taken raises IntegrityError."""
+    """Insert the rows; a key already taken raises KeyTaken (store/errors.py)."""
     _execute_many(conn, table, rows, "raise")
 
 
-def insert_or_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> None:
-    insert_or_ignore_many(conn, table, [row])
+def insert_or_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
+    """Insert the row unless its key is taken; whether it went in."""
+    return _execute_many(conn, table, [row], "ignore", count=True) == 1
 
 
 def insert_or_ignore_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
@@ -43,14 +45,17 @@ def upsert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
 
 
 def _execute_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
-                  on_conflict: OnConflict, keys: tuple[str, ...] = ()) -> None:
+                  on_conflict: OnConflict, keys: tuple[str, ...] = (), *,
+                  count: bool = False) -> int:
     """One executemany; every row has the columns of the first. On SQLite the rows go to
     the driver as tuples, their JSON encoded as the JSON columns encode it: SQLAlchemy's
     per-row parameter processing cost more than the row (a third of an event append).
     Elsewhere, or when the statement needs a value the rows do not give (a column
-    default), SQLAlchemy's executemany."""
+    default), SQLAlchemy's executemany. With `count`, the rows written (SQLAlchemy keeps
+    an INSERT's row count only when asked); otherwise -1."""
     if not rows:
-        return
+        return 0
+    options = _COUNT_ROWS if count else None
     columns = tuple(rows[0])
     if conn.dialect.name == "sqlite":
         sql, order, encoded = _sqlite_statement(table, columns, on_conflict, keys)
@@ -59,9 +64,11 @@ def _execute_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
                 (row[order[0]],) for row in rows]
             if encoded:
                 values = [_json_encoded(v, encoded) for v in values]
-            conn.exec_driver_sql(sql, values)
-            return
-    conn.execute(_statement(conn.dialect.name, table, columns, on_conflict, keys), list(rows))
+            result = conn.exec_driver_sql(sql, values, execution_options=options)
+            return result.rowcount if count else -1
+    result = conn.execute(_statement(conn.dialect.name, table, columns, on_conflict, keys),
+                          list(rows), execution_options=options)
+    return result.rowcount if count else -1
 
 
 def _json_encoded(values: tuple, at: tuple[int, ...]) -> tuple:

@@ -1,9 +1,12 @@
-"""End to end: Elasticsearch down during a crawl, one band only, bad arguments."""
+"""End to end: Elasticsearch down during a crawl, one band only, bad arguments and settings."""
 
 from __future__ import annotations
 
 import json
+import sys
 import uuid
+
+import pytest
 
 from bandcrawler.demo.devserver import DevElasticsearch
 from bandcrawler.search.client import make_client
@@ -71,6 +74,28 @@ def test_bad_arguments_get_one_line_and_exit_code_2(tmp_path, es_url):
         assert done.returncode == 2, args
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert done.stderr.startswith("bandcrawler"), done.stderr
+
+
+@pytest.mark.parametrize(("spider", "setting", "says"), [
+    ("jsonld", ("BANDCRAWLER_MAX_ITEMS_IN_FLIGHT", "abc"),
+     "BANDCRAWLER_MAX_ITEMS_IN_FLIGHT must be a number, got 'abc'"),
+    ("bandsintown", ("BANDCRAWLER_RETRY_AFTER_MAX", "soon"),
+     "BANDCRAWLER_RETRY_AFTER_MAX must be a number, got 'soon'"),
+    ("ical", ("ELASTICSEARCH_TIMEOUT", "-1"), "ELASTICSEARCH_TIMEOUT must be at least"),
+], ids=["items-in-flight", "retry-after-max", "elasticsearch-timeout"])
+def test_a_setting_that_cannot_work_stops_the_crawl_with_one_line_and_exit_code_1(
+        tmp_path, spider, setting, says):
+    deployment = Deployment(f"sqlite:///{tmp_path / 'bandcrawler.db'}", "http://127.0.0.1:9",
+                            "unused")
+    deployment.env[setting[0]] = setting[1]
+
+    crawl = deployment.run(sys.executable, "-m", "scrapy", "crawl", spider, check=False)
+
+    assert crawl.returncode == 1, crawl.stderr[-3000:]
+    assert "Traceback" not in crawl.stderr
+    errors = [line for line in crawl.stderr.splitlines() if " ERROR: " in line]
+    assert len(errors) == 1 and says in errors[0], errors
+    assert not (tmp_path / "bandcrawler.db").exists()  # stopped before the store was opened
 
 
 def test_with_the_geocoder_failing_concerts_are_kept_and_resume_locates_them(

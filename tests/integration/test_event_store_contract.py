@@ -17,7 +17,9 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.exc import StatementError
 
 from bandcrawler.domain.upcasting import current_version
+from bandcrawler.store import event_store
 from bandcrawler.store.engine import HEAD_REVISION, make_engine
+from bandcrawler.store.errors import KeyTaken
 from bandcrawler.store.event_store import CHUNK, ConcurrencyError, EventStore, NewEvent
 from bandcrawler.store.tables import events, metadata
 from tests.support.postgres import postgres_schema_url, requires_postgres
@@ -213,6 +215,24 @@ class EventStoreContract:
 
         assert [(e.stream_id, e.position) for e in store.read_all()] == [
             ("concert-a", 1), ("concert-b", 2), ("concert-b", 3)]
+
+    def test_an_insert_past_a_stale_version_check_is_refused_by_the_key_alone(
+            self, store, monkeypatch):
+        # The append lock keeps every writer from getting past the version check with a
+        # stale version; were one to, the unique (stream, version) key refuses its insert,
+        # and only the append's savepoint rolls back: the caller's transaction goes on.
+        store.append_now("concert-a", new(1), 0)
+        with store.engine.begin() as conn:
+            store.append(conn, "concert-b", new(1), 0)
+            with monkeypatch.context() as stale:
+                stale.setattr(event_store, "stream_versions", lambda conn, ids: {})
+                with pytest.raises(ConcurrencyError) as caught:
+                    store.append(conn, "concert-a", new(1), 0)  # version 1 is taken
+            store.append(conn, "concert-b", new(1), 1)
+
+        assert isinstance(caught.value.__cause__, KeyTaken)
+        assert [(e.stream_id, e.version, e.position) for e in store.read_all()] == [
+            ("concert-a", 1, 1), ("concert-b", 1, 2), ("concert-b", 2, 3)]
 
     def test_append_many_of_nothing_does_nothing(self, store):
         with store.engine.begin() as conn:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bandcrawler.store.engine import make_engine
 from bandcrawler.store.tables import concert_keys, concerts, geocode_cache, saga
-from bandcrawler.store.upsert import insert_or_ignore_many, upsert_many
+from bandcrawler.store.upsert import insert_or_ignore, insert_or_ignore_many, upsert_many
 from tests.support.postgres import postgres_schema_url, requires_postgres
 
 
@@ -59,6 +59,14 @@ def test_insert_or_ignore_many_keeps_the_row_that_was_there(engine):
 
     assert rows(engine, concert_keys) == [{"key": "a", "concert_id": "first"},
                                           {"key": "b", "concert_id": "second"}]
+
+
+def test_insert_or_ignore_says_whether_the_row_went_in(engine):
+    with engine.begin() as conn:
+        assert insert_or_ignore(conn, concert_keys, {"key": "a", "concert_id": "first"})
+        assert not insert_or_ignore(conn, concert_keys, {"key": "a", "concert_id": "second"})
+
+    assert rows(engine, concert_keys) == [{"key": "a", "concert_id": "first"}]
 
 
 def test_a_row_without_a_defaulted_column_gets_its_default(engine):
