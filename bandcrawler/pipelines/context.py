@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from bandcrawler.bootstrap import Bandcrawler
-from bandcrawler.config import Config
+from bandcrawler.config import Config, ConfigError
+from bandcrawler.store.errors import StoreError
 
 COUNT_FLUSH = 1000
 T = TypeVar("T")
@@ -41,7 +43,15 @@ class CrawlContext:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlContext:
-        context = cls(Bandcrawler(Config.from_settings(crawler.settings)), crawler.stats)
+        try:
+            app = Bandcrawler(Config.from_settings(crawler.settings))
+        except (ConfigError, StoreError) as exc:
+            # Built before the spider (Scrapy builds extensions first): a setting that
+            # cannot work, or a database that cannot be reached, is one line and exit 1.
+            what = "database: " if isinstance(exc, StoreError) else ""
+            logging.getLogger(__name__).error("%s%s", what, exc)
+            raise SystemExit(1) from None
+        context = cls(app, crawler.stats)
         crawler.signals.connect(context.flush_counts, signal=signals.spider_closed)
         crawler.signals.connect(context._close, signal=signals.engine_stopped)
         return context

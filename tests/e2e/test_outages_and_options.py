@@ -98,6 +98,20 @@ def test_a_setting_that_cannot_work_stops_the_crawl_with_one_line_and_exit_code_
     assert not (tmp_path / "bandcrawler.db").exists()  # stopped before the store was opened
 
 
+def test_a_database_that_cannot_be_reached_stops_the_crawl_with_one_line_and_exit_code_1(
+        tmp_path):
+    deployment = Deployment("postgresql://bandcrawler:s3cret-pw@127.0.0.1:9/nowhere",
+                            "http://127.0.0.1:9", "unused")
+
+    crawl = deployment.run(sys.executable, "-m", "scrapy", "crawl", "jsonld", check=False)
+
+    assert crawl.returncode == 1, crawl.stderr[-3000:]
+    assert "Traceback" not in crawl.stderr
+    assert "s3cret-pw" not in crawl.stderr + crawl.stdout
+    errors = [line for line in crawl.stderr.splitlines() if " ERROR: " in line]
+    assert len(errors) == 1 and "database: " in errors[0] and "127.0.0.1" in errors[0], errors
+
+
 def test_with_the_geocoder_failing_concerts_are_kept_and_resume_locates_them(
         tmp_path, site, es_url):
     answers = {"mode": "fail"}
