@@ -424,11 +424,7 @@ class EventStoreContract:
             assert store.last_position(conn) == 5
 
     def test_every_read_of_many_streams_gives_an_older_schemas_event_in_todays(self, store):
-        with store.engine.begin() as conn:
-            conn.execute(events.insert().values(
-                position=1, stream_id="concert-a", version=1, type="ConcertGeocoded",
-                data=GEOCODED_V1, meta={}, recorded_at="2025-01-01T00:00:00Z",
-                schema_version=1))
+        store_v1_geocoded(store)
         store.append_now("concert-a", new(1), 1)
         store.append_now("concert-0", new(1), 0)  # the page before concert-a's
 
@@ -461,11 +457,7 @@ class EventStoreContract:
         assert current_version("ConcertGeocoded") == 2
 
     def test_an_event_stored_in_an_older_schema_is_read_in_todays(self, store):
-        with store.engine.begin() as conn:
-            conn.execute(events.insert().values(
-                position=1, stream_id="concert-a", version=1, type="ConcertGeocoded",
-                data=GEOCODED_V1, meta={}, recorded_at="2025-01-01T00:00:00Z",
-                schema_version=1))
+        store_v1_geocoded(store)
 
         for read in (store.read_stream("concert-a"), list(store.read_all())):
             assert [e.data for e in read] == [GEOCODED_V1 | {"country": None}]
@@ -645,3 +637,11 @@ class TestPostgresEventStore(EventStoreContract):
                 "'events' AND column_name = 'position' AND table_schema = current_schema()"
             ).scalar()
         assert default is None
+
+
+def store_v1_geocoded(store: EventStore) -> None:
+    """`concert-a`'s first event, a ConcertGeocoded as schema version 1 wrote it."""
+    with store.engine.begin() as conn:
+        conn.execute(events.insert().values(
+            position=1, stream_id="concert-a", version=1, type="ConcertGeocoded",
+            data=GEOCODED_V1, meta={}, recorded_at="2025-01-01T00:00:00Z", schema_version=1))

@@ -22,19 +22,13 @@ from bandcrawler.store.engine import make_engine
 from bandcrawler.store.event_store import EventStore
 from bandcrawler.store.tables import deliveries
 from tests.support.alerts import SmtpSink, WebhookSink, record
-from tests.support.postgres import postgres_schema_url, requires_postgres
 
 PARIS = {"lat": 48.8566, "lon": 2.3522, "radius_km": 100}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=requires_postgres)])
-def database_url(request, tmp_path):
-    """Each test on SQLite, and on PostgreSQL when the suite has one."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'bandcrawler.db'}"
-        return
-    with postgres_schema_url() as url:
-        yield url
+@pytest.fixture
+def database_url(either_database_url):
+    return either_database_url
 
 
 @pytest.fixture

@@ -83,17 +83,9 @@ def test_a_postgresql_database_that_does_not_exist_is_store_unavailable():
     assert 'database "bandcrawler_no_such_database" does not exist' in said(caught)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=requires_postgres)])
-def engine(request, tmp_path):
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'bandcrawler.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with postgres_schema_url() as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
+@pytest.fixture
+def engine(either_engine):
+    return either_engine
 
 
 def test_a_key_already_taken_is_key_taken(engine):

@@ -7,23 +7,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bandcrawler.store.engine import make_engine
 from bandcrawler.store.tables import concert_keys, concerts, geocode_cache, saga
 from bandcrawler.store.upsert import insert_or_ignore, insert_or_ignore_many, upsert_many
-from tests.support.postgres import postgres_schema_url, requires_postgres
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=requires_postgres)])
-def engine(request, tmp_path):
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'upsert.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with postgres_schema_url() as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
+@pytest.fixture
+def engine(either_engine):
+    return either_engine
 
 
 def place(query: str, found: bool, latitude: float | None) -> dict:
