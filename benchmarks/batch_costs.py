@@ -11,6 +11,7 @@ writing transactions (`BEGIN IMMEDIATE` on SQLite) and reads (`BEGIN`); and SELE
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from collections import Counter
@@ -23,10 +24,29 @@ from benchmarks.support import (
     Target,
     arguments,
     elasticsearch,
+    say,
     serve_directory,
 )
 
 COUNTS: Counter[str] = Counter()
+WHERE: Counter[str] = Counter()  # with --where: each count by the step that made it
+
+
+def _named(fn) -> str:
+    fn = getattr(fn, "func", fn)  # a functools.partial
+    return f"{fn.__module__.removeprefix('bandcrawler.')}.{fn.__qualname__}"
+
+
+def _step() -> str:
+    """The outermost bandcrawler function on this thread's stack below the runtime's own:
+    which step (pipeline, extension, projection) a statement or a hop belongs to."""
+    import traceback
+
+    steps = [f"{Path(frame.filename).parent.name}/{Path(frame.filename).stem}.{frame.name}"
+             for frame in traceback.extract_stack()
+             if "/bandcrawler/" in frame.filename
+             and "/pipelines/context.py" not in frame.filename]
+    return steps[0] if steps else "?"
 
 
 def _count_in_child(args: list[str]) -> None:
@@ -46,6 +66,7 @@ def _count_in_child(args: list[str]) -> None:
         started[0] = True
         COUNTS[f"hops to {thread}"] += 1
         COUNTS["hops"] += 1
+        WHERE[f"hop to {thread} for {_named(fn)}"] += 1
         return await run(self, thread, fn, *a, **kw)
 
     context.CrawlContext.run = counting_run  # type: ignore[method-assign]
@@ -57,6 +78,7 @@ def _count_in_child(args: list[str]) -> None:
         def counted(fn, *a):
             COUNTS[f"hops to {thread}"] += 1
             COUNTS["hops"] += 1
+            WHERE[f"hop to {thread} for {_named(fn)}"] += 1
             return call(fn, *a)
 
         return counted
@@ -69,13 +91,19 @@ def _count_in_child(args: list[str]) -> None:
             return
         text = " ".join(statement.split()).upper()
         if text == "BEGIN IMMEDIATE":
-            COUNTS["writing transactions"] += 1
+            kind = "writing transactions"
         elif text == "BEGIN":
-            COUNTS["read transactions"] += 1
+            kind = "read transactions"
         elif text.startswith("SELECT") and " FROM EVENTS" in text:
-            COUNTS["reads of events"] += 1
+            kind = "reads of events"
+        else:
+            return
+        COUNTS[kind] += 1
+        if os.environ.get("BATCH_COSTS_WHERE"):
+            WHERE[f"{kind} in {_step()}"] += 1
 
     atexit.register(lambda: print("COUNTS " + json.dumps(dict(COUNTS)), flush=True))
+    atexit.register(lambda: print("WHERE " + json.dumps(dict(WHERE)), flush=True))
     execute(["scrapy", "crawl", "jsonld", *args])
 
 
@@ -85,7 +113,8 @@ SIZES = {"pages": 1, "concerts": 1, "cities": 1}
 def main() -> None:
     import subprocess
 
-    args = arguments(__doc__.split("\n")[0], runs=1)
+    args = arguments(__doc__.split("\n")[0], runs=1, extra=lambda parser: parser.add_argument(
+        "--where", action="store_true", help="also print each count by the step that made it"))
 
     from benchmarks import site
 
@@ -98,7 +127,9 @@ def main() -> None:
             options = [a for n, v in CRAWL_SETTINGS.items() for a in ("-s", f"{n}={v}")]
             done = subprocess.run([sys.executable, "-m", "benchmarks.batch_costs", "--child",
                                    *options], cwd=Path(__file__).resolve().parents[1],
-                                  env=deployment.env, capture_output=True, text=True,
+                                  env={**deployment.env, **({"BATCH_COSTS_WHERE": "1"}
+                                                            if args.where else {})},
+                                  capture_output=True, text=True,
                                   check=True)
             deployment.drop_index()
     line = next(x for x in done.stdout.splitlines() if x.startswith("COUNTS "))
@@ -110,6 +141,11 @@ def main() -> None:
                       Target("writing_transactions", counts.get("writing transactions", 0),
                              "<=", 5),
                       Target("reads_of_events", counts.get("reads of events", 0), "<=", 9)]
+    if args.where:
+        where = json.loads(next(x for x in done.stdout.splitlines()
+                                if x.startswith("WHERE ")).removeprefix("WHERE "))
+        for name, n in sorted(where.items()):
+            say(f"  {n} {name}")
     report.emit()
 
 
