@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,23 +121,48 @@ def changes_between(previous: dict[str, Any] | None, current: dict[str, Any],
     return found
 
 
-def history_changes(stream: Iterable[tuple[ev.DomainEvent, int, int, dict, str]]
-                    ) -> list[list[Change]]:
-    """For each event of one concert's stream (event, version, position, meta, recorded
-    at), in order: the changes it made."""
+Recorded = tuple[ev.DomainEvent, int, int, dict, str]  # event, version, position, meta, at
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One event of a concert's stream, with the concert's public view before it (None
+    before the first) and after it."""
+
+    event: ev.DomainEvent
+    version: int
+    position: int
+    meta: dict
+    recorded_at: str
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+
+
+def replay(stream: Iterable[Recorded]) -> Iterator[Step]:
+    """One concert's stream (event, version, position, meta, recorded at), event by event,
+    folded as it goes: what every reader of a concert's history (its changes, the feeds,
+    the alerts) reads it through."""
     concert: Concert | None = None
-    previous: dict[str, Any] | None = None
-    found: list[list[Change]] = []
+    before: dict[str, Any] | None = None
     for event, version, position, meta, recorded_at in stream:
         if concert is None:
             concert = Concert(getattr(event, "concert_id", ""))
         concert.apply(event, version)
-        current = concert_document(concert)
-        said = said_by(event, meta, position)
-        found.append(changes_between(previous, current, [(event, said)] if said else [],
-                                     position, recorded_at))
-        previous = current
-    return found
+        after = concert_document(concert)
+        yield Step(event, version, position, meta, recorded_at, before, after)
+        before = after
+
+
+def step_changes(step: Step) -> list[Change]:
+    """The changes one event made."""
+    said = said_by(step.event, step.meta, step.position)
+    return changes_between(step.before, step.after, [(step.event, said)] if said else [],
+                           step.position, step.recorded_at)
+
+
+def history_changes(stream: Iterable[Recorded]) -> list[list[Change]]:
+    """For each event of one concert's stream, in order: the changes it made."""
+    return [step_changes(step) for step in replay(stream)]
 
 
 def _value(field_name: str, value: Any) -> str:

@@ -10,12 +10,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from bandcrawler.domain.changes import Change, Said, said_by
-from bandcrawler.domain.concert import Concert
-from bandcrawler.domain.events import DomainEvent, event_from
-from bandcrawler.domain.view import concert_document
+from bandcrawler.domain.changes import Change, Said, replay, said_by
+from bandcrawler.domain.events import DomainEvent
 from bandcrawler.domain.watch import Watch
 from bandcrawler.notify.matching import news_for
+from bandcrawler.services.history import read_streams
 from bandcrawler.services.watches import load_watches
 from bandcrawler.store.event_store import CHUNK, EventStore, StoredEvent, utc_now
 from bandcrawler.store.tables import checkpoints, deliveries
@@ -79,7 +78,7 @@ class NotificationFollower:
             # a new backfill watch sees all
             touched |= self.store.stream_ids(conn, "concert", up_to_position=end)
         cuts = {max(start, w.since_position) for w in watches}
-        streams = _fold(self.store, conn, sorted(touched), cuts, end)
+        streams = _fold(conn, sorted(touched), cuts, end)
         today, now, rows = self.today(), utc_now(), []
         for watch in watches:
             cut = max(start, watch.since_position)
@@ -129,27 +128,24 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _fold(store: EventStore, conn: Connection, streams: list[str], cuts: set[int], end: int
+def _fold(conn: Connection, streams: list[str], cuts: set[int], end: int
           ) -> dict[str, _Stream]:
-    """Each stream folded up to `end`, with its view at each cut (None: not yet known)."""
+    """Each stream replayed up to `end`, with its view at each cut (None: not yet known)."""
     first_cut = min(cuts) if cuts else end
     found: dict[str, _Stream] = {}
     for at in range(0, len(streams), CHUNK):  # CHUNK streams' events in memory at a time
-        concert: Concert | None = None
-        for position, stream_id, version, kind, data, meta, recorded, _ in store.read_streams(
-                conn, streams[at:at + CHUNK], up_to_position=end):
-            stream = found.setdefault(stream_id, _Stream())
-            if concert is None or concert.concert_id != stream_id.removeprefix("concert-"):
-                concert = Concert(stream_id.removeprefix("concert-"))
-            for cut in cuts:
-                if cut not in stream.views and position > cut:
-                    stream.views[cut] = concert_document(concert) if concert.version else None
-            event = event_from(kind, data)
-            concert.apply(event, version)
-            if position > first_cut:
-                said = said_by(event, meta or {}, position)
-                stream.said.append((position, event, said, recorded))
-            stream.current = concert_document(concert)
+        for stream_id, recorded in read_streams(conn, streams[at:at + CHUNK],
+                                                up_to_position=end).items():
+            stream = found[stream_id] = _Stream()
+            for step in replay(recorded):
+                for cut in cuts:
+                    if cut not in stream.views and step.position > cut:
+                        stream.views[cut] = step.before
+                if step.position > first_cut:
+                    stream.said.append((step.position, step.event,
+                                        said_by(step.event, step.meta, step.position),
+                                        step.recorded_at))
+                stream.current = step.after
     for stream in found.values():  # a cut after the stream's last event: its current view
         for cut in cuts:
             stream.views.setdefault(cut, stream.current)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bandcrawler.domain.changes import Change, changes_between, said_by
-from bandcrawler.domain.concert import Concert
+from bandcrawler.domain.changes import Change, replay, said_by, step_changes
 from bandcrawler.domain.identity import band_id_for
-from bandcrawler.domain.view import concert_document
 from bandcrawler.domain.watch import Watch
 from bandcrawler.notify.matching import news_for
 from bandcrawler.services.history import read_streams
@@ -25,20 +23,16 @@ def list_changes(store: EventStore, *, watch: Watch | None = None, band: str | N
         streams = read_streams(conn, None)
     found: list[Change] = []
     for stored in streams.values():
-        concert = Concert(stored[0][0].concert_id)  # type: ignore[attr-defined]
-        previous = None
-        for event, version, position, meta, recorded in stored:
-            concert.apply(event, version)
-            current = concert_document(concert)
-            if band_id is None or current["band_id"] == band_id:
-                said = said_by(event, meta, position)
-                pairs = [(event, said)] if said else []
-                if watch is None:
-                    found += changes_between(previous, current, pairs, position, recorded)
-                elif watch.active_at(position):
-                    found += news_for(watch, previous, current, pairs, position, recorded,
-                                      today or date.today())
-            previous = current
+        for step in replay(stored):
+            if band_id is not None and step.after["band_id"] != band_id:
+                continue
+            if watch is None:
+                found += step_changes(step)
+            elif watch.active_at(step.position):
+                said = said_by(step.event, step.meta, step.position)
+                found += news_for(watch, step.before, step.after,
+                                  [(step.event, said)] if said else [], step.position,
+                                  step.recorded_at, today or date.today())
     if floor:
         found = [c for c in found if c.at[:len(floor)] >= floor]
     found.sort(key=lambda c: (c.position, c.kind), reverse=True)

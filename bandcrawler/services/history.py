@@ -8,11 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from bandcrawler.domain.changes import Change, history_changes
-from bandcrawler.domain.concert import Concert
-from bandcrawler.domain.events import DomainEvent, event_from
+from bandcrawler.domain.changes import Change, Recorded, history_changes, replay, step_changes
+from bandcrawler.domain.events import event_from
 from bandcrawler.domain.identity import concert_stream
-from bandcrawler.domain.view import concert_document
 from bandcrawler.store.event_store import EventStore
 from bandcrawler.store.tables import concert_keys, concerts
 
@@ -48,9 +46,6 @@ class Timeline:
     def sequence(self) -> int:
         """How many times people saw it change since it was announced (iCalendar SEQUENCE)."""
         return sum(1 for c in self.changes if c.kind != "announced")
-
-
-Stored = tuple[DomainEvent, int, int, dict, str]  # event, version, position, meta, recorded at
 
 
 def resolve_concert(store: EventStore, text: str) -> str | None:
@@ -90,11 +85,8 @@ def timelines(store: EventStore, concert_ids: Iterable[str] | None = None
     with store.engine.connect() as conn:
         read = read_streams(conn, streams)
     for stored in read.values():
-        concert = Concert(stored[0][0].concert_id)  # type: ignore[attr-defined]
-        for event, version, *_ in stored:
-            concert.apply(event, version)
-        yield Timeline(concert_document(concert),
-                       [c for found in history_changes(stored) for c in found])
+        steps = list(replay(stored))
+        yield Timeline(steps[-1].after, [c for step in steps for c in step_changes(step)])
 
 
 def sequences(store: EventStore, concert_ids: Iterable[str]) -> dict[str, int]:
@@ -102,12 +94,15 @@ def sequences(store: EventStore, concert_ids: Iterable[str]) -> dict[str, int]:
     return {t.concert["concert_id"]: t.sequence for t in timelines(store, concert_ids)}
 
 
-def read_streams(conn: Connection, streams: list[str] | None) -> dict[str, list[Stored]]:
-    """The events of the named concert streams (None: every concert), by stream."""
+def read_streams(conn: Connection, streams: list[str] | None, *,
+                 up_to_position: int | None = None) -> dict[str, list[Recorded]]:
+    """The events of the named concert streams (None: every concert), by stream, as
+    `replay` reads them."""
     store = EventStore(conn.engine)
-    read = (store.read_category("concert", conn=conn) if streams is None
-            else store.read_streams(conn, streams))
-    found: dict[str, list[Stored]] = {}
+    read = (store.read_category("concert", conn=conn, up_to_position=up_to_position)
+            if streams is None
+            else store.read_streams(conn, streams, up_to_position=up_to_position))
+    found: dict[str, list[Recorded]] = {}
     for position, stream_id, version, kind, data, meta, recorded, _ in read:
         found.setdefault(stream_id, []).append(
             (event_from(kind, data), version, position, meta or {}, recorded))
